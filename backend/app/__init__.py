@@ -1,0 +1,1 @@
+"""Pickup-list backend: the system of record for certificate collection."""

@@ -1,0 +1,55 @@
+"""Endpoints anyone may call: health, working days, offices, holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import text
+
+from app.api.deps import CalendarDep, SessionDep
+from app.core.errors import AppError
+from app.rules.working_days import MAX_PERIOD_DAYS
+from app.services.calendar import year_overview
+from app.services.offices import find_offices, office_by_code, office_public
+
+router = APIRouter(tags=["public"])
+
+
+@router.get("/health")
+def health(session: SessionDep) -> dict:
+    session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@router.get("/working-days/due")
+def working_days_due(calendar: CalendarDep, start: dt.date,
+                     days: Annotated[int, Query(ge=1, le=MAX_PERIOD_DAYS)]) -> dict:
+    due = calendar.add_working_days(start, days)
+    return {"start": start.isoformat(), "days": days, "due": due.due.isoformat(),
+            "estimated": due.estimated}
+
+
+@router.get("/working-days/check")
+def working_day_check(calendar: CalendarDep, date: dt.date) -> dict:
+    return {"date": date.isoformat(), "workday": calendar.is_workday(date),
+            "estimated": not calendar.is_known_year(date.year)}
+
+
+@router.get("/holidays/{year}")
+def holidays(session: SessionDep, year: int) -> dict:
+    if not 2000 <= year <= 2100:
+        raise AppError(422, "invalid_year", "年份应在2000至2100之间。")
+    return year_overview(session, year)
+
+
+@router.get("/offices")
+def offices(session: SessionDep, city: str | None = None) -> dict:
+    found = find_offices(session, city=city)
+    return {"city": city, "offices": [office_public(o) for o in found]}
+
+
+@router.get("/offices/{code}")
+def office(session: SessionDep, code: str) -> dict:
+    return office_public(office_by_code(session, code))

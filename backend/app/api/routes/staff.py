@@ -1,0 +1,120 @@
+"""Staff endpoints: every one needs the staff token and leaves an audit entry."""
+
+from __future__ import annotations
+
+import csv
+import json
+import datetime as dt
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from app.api.deps import CalendarDep, SessionDep, StaffDep, TodayDep
+from app.core.errors import AppError
+from app.schemas import CollectionRequest, NoticeRequest, OfficeRecord, Transition
+from app.services import audit
+from app.services.applications import application_by_number, move
+from app.services.calendar import parse_holiday_file, replace_year
+from app.services.collections import record_collection, statistics
+from app.services.holders import application_public
+from app.services.lists import audit_detail, import_list
+from app.services.notices import notice_public, publish
+from app.services.offices import office_by_code, upsert_offices
+
+router = APIRouter(prefix="/staff", tags=["staff"])
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@router.post("/lists", status_code=201)
+async def import_published_list(
+    session: SessionDep, actor: StaffDep, today: TodayDep,
+    file: Annotated[UploadFile, File()],
+    office_code: Annotated[str, Form()],
+    exam_type: Annotated[Literal["local", "national"], Form()] = "local",
+    blanks_arrived_on: Annotated[dt.date | None, Form()] = None,
+) -> dict:
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise AppError(413, "file_too_large", "文件过大（上限50MB），请拆分后上传。")
+    if exam_type == "national" and blanks_arrived_on is None:
+        raise AppError(422, "blanks_date_required", "全国统考名单需要填写空白证书送达日期。")
+    office = office_by_code(session, office_code)
+    result = import_list(session, filename=file.filename or "", data=data, office=office,
+                         exam_type=exam_type, blanks_arrived_on=blanks_arrived_on, today=today)
+    audit.record(session, actor=actor, action="list_imported", target=office.code,
+                 detail=audit_detail(result, file.filename or ""))
+    session.commit()
+    return {"imported": result.imported, "unchanged": result.unchanged,
+            "batches": [{"batch_no": b, "occupation": o, "level": lv}
+                        for b, o, lv in sorted(result.batches)]}
+
+
+@router.post("/notices", status_code=201)
+def publish_notice(body: NoticeRequest, session: SessionDep, actor: StaffDep,
+                   calendar: CalendarDep) -> dict:
+    office = office_by_code(session, body.office_code)
+    notice = publish(session, body, office, calendar)
+    audit.record(session, actor=actor, action="notice_published", target=office.code,
+                 detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos)})
+    session.commit()
+    return notice_public(session, notice)
+
+
+@router.post("/applications/{number}/transitions")
+def transition(number: str, body: Transition, session: SessionDep, actor: StaffDep,
+               calendar: CalendarDep, today: TodayDep) -> dict:
+    app = move(session, application_by_number(session, number), body, actor=actor,
+               calendar=calendar, today=today)
+    return application_public(app)
+
+
+@router.post("/collections", status_code=201)
+def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep) -> dict:
+    certs = record_collection(session, body, actor=actor)
+    return {"collected": [c.certificate_no for c in certs], "method": body.method}
+
+
+@router.get("/statistics")
+def export_statistics(session: SessionDep, actor: StaffDep, start: dt.date, end: dt.date,
+                      format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
+    if end < start:
+        raise AppError(422, "invalid_period", "结束日期不能早于开始日期。")
+    stats = statistics(session, start=start, end=end)
+    audit.record(session, actor=actor, action="statistics_exported",
+                 detail={"start": start.isoformat(), "end": end.isoformat(), "format": format})
+    session.commit()
+    if format == "json":
+        return Response(json.dumps(stats, ensure_ascii=False), media_type="application/json")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["机构代码", "机构名称", "办件数", "个人领取件数", "单位领取件数", "证书本数"])
+    for e in stats["by_office"]:
+        writer.writerow([e["office_code"], e["office_name"], e["cases"], e["individual_cases"],
+                         e["organization_cases"], e["certificates"]])
+    writer.writerow(["合计", "", stats["cases"], stats["individual_cases"],
+                     stats["organization_cases"], stats["certificates"]])
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="statistics-{start}-{end}.csv"'})
+
+
+@router.put("/holidays/{year}")
+def load_holidays(year: int, body: Annotated[dict, Body()], session: SessionDep, actor: StaffDep) -> dict:
+    holidays = parse_holiday_file(body)
+    if holidays.year != year:
+        raise AppError(422, "invalid_holiday_file", "文件中的年份与地址中的年份不一致。")
+    replace_year(session, holidays)
+    audit.record(session, actor=actor, action="holidays_loaded", target=str(year),
+                 detail={"days": len(holidays.days), "source": holidays.source})
+    session.commit()
+    return {"year": year, "days": len(holidays.days), "source": holidays.source}
+
+
+@router.put("/offices")
+def load_offices(body: Annotated[list[OfficeRecord], Body()], session: SessionDep, actor: StaffDep) -> dict:
+    count = upsert_offices(session, body)
+    audit.record(session, actor=actor, action="offices_loaded", detail={"offices": count})
+    session.commit()
+    return {"offices": count}

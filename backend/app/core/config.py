@@ -1,0 +1,60 @@
+"""Settings from the environment, read in one place."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: str = "development"
+    database_url: str = f"sqlite:///{VAR_DIR / 'backend.db'}"
+    # Staff endpoints need this bearer token. In development a random one is kept
+    # in var/staff_token so that `make run` works without set-up; elsewhere it is
+    # required.
+    staff_token: str | None = None
+    # Look-ups of personal data: at most N per window, per client and per ID number.
+    lookup_limit_per_client: int = 30
+    lookup_limit_per_id: int = 10
+    lookup_window_seconds: int = 600
+    # Requests from these addresses may name the end client in X-Client-Id (the
+    # action server speaks for many applicants from one address).
+    trusted_forwarders: list[str] = ["127.0.0.1", "::1"]
+    # Demo data is loaded when the database is empty (`make backend`, `make run`).
+    load_demo_data: bool = False
+
+    @model_validator(mode="after")
+    def _staff_token_outside_development(self) -> "Settings":
+        if self.staff_token:
+            if self.environment != "development" and len(self.staff_token) < 24:
+                raise ValueError("STAFF_TOKEN must be at least 24 characters outside development")
+            return self
+        if self.environment != "development":
+            raise ValueError("STAFF_TOKEN must be set outside development")
+        self.staff_token = _development_staff_token()
+        return self
+
+
+def _development_staff_token() -> str:
+    path = VAR_DIR / "staff_token"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

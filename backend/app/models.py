@@ -1,0 +1,275 @@
+"""The tables of the system of record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OfficeLevel(StrEnum):
+    PROVINCE = "省"
+    CITY = "市"
+    COUNTY = "县"
+
+
+class ExamType(StrEnum):
+    LOCAL = "local"
+    NATIONAL = "national"  # 全国统考
+
+
+class CertificateState(StrEnum):
+    PENDING = "pending"  # imported, no pickup notice published yet
+    READY = "ready"  # on a published list, waiting at the office
+    COLLECTED = "collected"
+    MAILED = "mailed"
+
+
+class ApplicationKind(StrEnum):
+    MAIL = "mail"
+    PROXY = "proxy"
+    ORGANIZATION = "organization"
+
+
+class ApplicationState(StrEnum):
+    APPLIED = "applied"  # 申请
+    ACCEPTED = "accepted"  # 受理
+    REVIEWING = "reviewing"  # 审核
+    COMPLETED = "completed"  # 办结
+    DELIVERED = "delivered"  # 送达
+    REJECTED = "rejected"  # 不予受理
+    RETURNED = "returned"  # 退回
+
+
+CLOSED_APPLICATION_STATES = (ApplicationState.REJECTED, ApplicationState.RETURNED)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    level: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(20), index=True)  # city, e.g. 杭州
+    district: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(50))
+    hours: Mapped[str] = mapped_column(String(200))
+    map_url: Mapped[str | None] = mapped_column(String(300))
+
+
+class AssessmentBatch(Base):
+    """One occupation at one level within a 鉴定批次号: the unit an organisation collects."""
+
+    __tablename__ = "assessment_batches"
+    __table_args__ = (UniqueConstraint("batch_no", "occupation", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_no: Mapped[str] = mapped_column(String(40), index=True)
+    occupation: Mapped[str] = mapped_column(String(60))
+    level: Mapped[str] = mapped_column(String(10))
+    exam_type: Mapped[str] = mapped_column(String(10), default=ExamType.LOCAL)
+    blanks_arrived_on: Mapped[dt.date | None] = mapped_column(Date)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+
+    office: Mapped[Office] = relationship()
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(40), unique=True)
+    occupation: Mapped[str] = mapped_column(String(60))
+    level: Mapped[str] = mapped_column(String(10))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("assessment_batches.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    state: Mapped[str] = mapped_column(String(12), default=CertificateState.PENDING)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    batch: Mapped[AssessmentBatch] = relationship()
+    office: Mapped[Office] = relationship()
+
+
+class PickupNotice(Base):
+    __tablename__ = "pickup_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    deadline_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    office: Mapped[Office] = relationship()
+    batches: Mapped[list[AssessmentBatch]] = relationship(secondary="notice_batches")
+
+
+class NoticeBatch(Base):
+    __tablename__ = "notice_batches"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("pickup_notices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("assessment_batches.id"), primary_key=True,
+                                          index=True)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One live mail or proxy application per certificate, even under concurrent submits.
+        Index(
+            "uq_live_application_per_certificate",
+            "certificate_id",
+            unique=True,
+            sqlite_where=text("state NOT IN ('rejected', 'returned') AND certificate_id IS NOT NULL"),
+            postgresql_where=text(
+                "state NOT IN ('rejected', 'returned') AND certificate_id IS NOT NULL"
+            ),
+        ),
+        Index(
+            "uq_live_organization_application_per_batch",
+            "batch_id",
+            unique=True,
+            sqlite_where=text("state NOT IN ('rejected', 'returned') AND kind = 'organization'"),
+            postgresql_where=text("state NOT IN ('rejected', 'returned') AND kind = 'organization'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    kind: Mapped[str] = mapped_column(String(14))
+    state: Mapped[str] = mapped_column(String(12), default=ApplicationState.APPLIED)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    access_token: Mapped[str] = mapped_column(String(64))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_batches.id"))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(300))
+    proxy_name: Mapped[str | None] = mapped_column(String(50))
+    proxy_id_number: Mapped[str | None] = mapped_column(String(18))
+    organization_name: Mapped[str | None] = mapped_column(String(100))
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    visit_date: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    delivery_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    delivery_due_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    certificate: Mapped[Certificate | None] = relationship()
+    batch: Mapped[AssessmentBatch | None] = relationship()
+    steps: Mapped[list[ApplicationStep]] = relationship(
+        order_by="ApplicationStep.id", cascade="all, delete-orphan"
+    )
+    delivery: Mapped[Delivery | None] = relationship(uselist=False)
+
+
+class ApplicationStep(Base):
+    __tablename__ = "application_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(12))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    express_company: Mapped[str] = mapped_column(String(50))
+    tracking_no: Mapped[str] = mapped_column(String(50))
+    shipped_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CollectionRecord(Base):
+    __tablename__ = "collection_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    method: Mapped[str] = mapped_column(String(10))  # 本人 / 代领 / 单位 / 快递
+    collector_name: Mapped[str] = mapped_column(String(50))
+    collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    receipt_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+
+    certificate: Mapped[Certificate] = relationship()
+
+
+class NoticeSubscription(Base):
+    __tablename__ = "notice_subscriptions"
+    __table_args__ = (UniqueConstraint("channel", "conversation_id", "id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    holder_name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(120))  # ID numbers masked
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class HolidayYear(Base):
+    """A year whose holiday and 调休 arrangement staff have loaded."""
+
+    __tablename__ = "holiday_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HolidayOverride(Base):
+    __tablename__ = "holiday_overrides"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("holiday_years.year", ondelete="CASCADE"), index=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(50))

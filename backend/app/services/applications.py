@@ -1,0 +1,243 @@
+"""Applications to collect (mail, proxy, organisation) and their 申请→受理→审核→办结→送达 steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.errors import AppError
+from app.models import (
+    CLOSED_APPLICATION_STATES,
+    Application,
+    ApplicationKind,
+    ApplicationState,
+    ApplicationStep,
+    AssessmentBatch,
+    Certificate,
+    CertificateState,
+    CollectionRecord,
+    Delivery,
+    NoticeBatch,
+)
+from app.rules.identity import mask_id, normalize_id, normalize_phone
+from app.rules.vocabulary import canonical_level, normalize_name
+from app.rules.working_days import WorkCalendar
+from app.schemas import MailApplication, OrganizationApplication, ProxyApplication, Transition
+from app.services import audit
+from app.services.holders import DELIVERY_WORKING_DAYS, holder_certificates, live_application
+
+ADDRESS_REGION = re.compile(r"(省|市|自治区|自治州|地区|盟|州)|^(北京|上海|天津|重庆)")
+ADDRESS_DETAIL = re.compile(r"(路|街|道|号|村|弄|巷|组|室|栋|幢|大厦|小区|苑|园|楼)")
+
+# Allowed moves; 'delivered' for proxy and organisation applications happens when the
+# collection is recorded at the counter.
+TRANSITIONS = {
+    ApplicationState.APPLIED: {ApplicationState.ACCEPTED, ApplicationState.REJECTED},
+    ApplicationState.ACCEPTED: {ApplicationState.REVIEWING, ApplicationState.RETURNED},
+    ApplicationState.REVIEWING: {ApplicationState.COMPLETED, ApplicationState.RETURNED},
+    ApplicationState.COMPLETED: {ApplicationState.DELIVERED},
+}
+
+MAX_VISIT_DAYS_AHEAD = 90
+
+
+def validate_address(address: str) -> str:
+    value = re.sub(r"\s+", "", address)
+    if not ADDRESS_REGION.search(value):
+        raise AppError(422, "invalid_address", "收件地址中缺少城市，请按“省/市/区县/街道门牌号”填写完整地址。")
+    if len(value) < 8 or not ADDRESS_DETAIL.search(value):
+        raise AppError(422, "invalid_address", "收件地址不够详细，请补充街道、门牌号或小区楼号。")
+    return value
+
+
+def request_fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(session: Session, key: str, fingerprint: str) -> Application | None:
+    existing = session.scalar(select(Application).where(Application.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.request_hash != fingerprint:
+        raise AppError(409, "idempotency_conflict", "该提交编号已用于另一份申请，请重新发起申请。")
+    return existing
+
+
+def _ready_certificate(session: Session, name: str, id_number: str,
+                       certificate_no: str | None) -> Certificate:
+    certs = holder_certificates(session, name, id_number)
+    if certificate_no:
+        certs = [c for c in certs if c.certificate_no == certificate_no]
+    ready = [c for c in certs if c.state == CertificateState.READY]
+    if not ready:
+        if any(c.state in (CertificateState.COLLECTED, CertificateState.MAILED) for c in certs):
+            raise AppError(409, "already_collected", "该证书已领取或已寄出，无需再次申请。")
+        raise AppError(422, "not_on_list",
+                       "未在已公布的领证名单中找到与该姓名和身份证号相符的证书，暂不能申请。"
+                       "请等待领证通知发布，或向领证机构、12333咨询。")
+    if len(ready) > 1:
+        raise AppError(409, "certificate_ambiguous", "您名下有多本可领取的证书，请选择要办理的证书。",
+                       details={"certificates": [{"certificate_no": c.certificate_no,
+                                                  "occupation": c.occupation, "level": c.level}
+                                                 for c in ready]})
+    cert = ready[0]
+    existing = live_application(session, cert.id)
+    if existing is not None:
+        raise AppError(409, "duplicate_application",
+                       f"该证书已有办理中的申请（编号{existing.number}），无需重复提交。",
+                       details={"number": existing.number})
+    return cert
+
+
+def _new_application(session: Session, *, key: str, fingerprint: str, actor: str,
+                     today: dt.date, **values: object) -> Application:
+    app = Application(idempotency_key=key, request_hash=fingerprint,
+                      access_token=secrets.token_urlsafe(24), state=ApplicationState.APPLIED,
+                      **values)
+    app.steps.append(ApplicationStep(state=ApplicationState.APPLIED, actor=actor))
+    session.add(app)
+    session.flush()
+    app.number = f"SQ{today:%Y%m%d}{app.id:06d}"
+    return app
+
+
+def create_application(session: Session, request: MailApplication | ProxyApplication | OrganizationApplication,
+                       *, key: str, actor: str, calendar: WorkCalendar, today: dt.date) -> tuple[Application, bool]:
+    """Return (application, created). A retried submission returns the first one."""
+    fingerprint = request_fingerprint(request.model_dump())
+    replay = _replay(session, key, fingerprint)
+    if replay is not None:
+        return replay, False
+    try:
+        if isinstance(request, OrganizationApplication):
+            app = _create_organization(session, request, key=key, fingerprint=fingerprint,
+                                       actor=actor, today=today)
+        else:
+            app = _create_individual(session, request, key=key, fingerprint=fingerprint,
+                                     actor=actor, calendar=calendar, today=today)
+        session.commit()
+    except IntegrityError:
+        # A concurrent submit won the race: either the same key or the same certificate.
+        session.rollback()
+        replay = _replay(session, key, fingerprint)
+        if replay is not None:
+            return replay, False
+        raise AppError(409, "duplicate_application", "该证书已有办理中的申请，无需重复提交。") from None
+    return app, True
+
+
+def _create_individual(session: Session, request: MailApplication | ProxyApplication, *, key: str,
+                       fingerprint: str, actor: str, calendar: WorkCalendar, today: dt.date) -> Application:
+    id_number = normalize_id(request.id_number, today=today)
+    name = normalize_name(request.name)
+    values: dict[str, object] = {
+        "kind": ApplicationKind(request.kind), "applicant_name": name,
+        "applicant_id_number": id_number, "channel": request.channel,
+    }
+    if isinstance(request, MailApplication):
+        values["phone"] = normalize_phone(request.phone)
+        values["address"] = validate_address(request.address)
+    else:
+        proxy_id = normalize_id(request.proxy_id_number, today=today)
+        if proxy_id == id_number:
+            raise AppError(422, "proxy_is_applicant", "受托人不能是申请人本人，本人领取无需办理代领。")
+        values.update(proxy_name=normalize_name(request.proxy_name), proxy_id_number=proxy_id,
+                      phone=normalize_phone(request.phone) if request.phone else None)
+    cert = _ready_certificate(session, name, id_number, request.certificate_no)
+    values["certificate_id"] = cert.id
+    if isinstance(request, MailApplication):
+        # Until the decision, the due date assumes a decision on the day of application.
+        due = calendar.add_working_days(today, DELIVERY_WORKING_DAYS)
+        values.update(delivery_due_on=due.due, delivery_due_estimated=due.estimated)
+    app = _new_application(session, key=key, fingerprint=fingerprint, actor=actor, today=today,
+                           **values)
+    audit.record(session, actor=actor, action=f"application_created_{request.kind}",
+                 target=mask_id(id_number), detail={"number": app.number})
+    return app
+
+
+def _create_organization(session: Session, request: OrganizationApplication, *, key: str,
+                         fingerprint: str, actor: str, today: dt.date) -> Application:
+    collector_id = normalize_id(request.collector_id_number, today=today)
+    level = canonical_level(request.level)
+    if level is None:
+        raise AppError(422, "invalid_level", "等级应为五级、四级、三级、二级或一级（初级工至高级技师）。")
+    if request.visit_date < today or request.visit_date > today + dt.timedelta(days=MAX_VISIT_DAYS_AHEAD):
+        raise AppError(422, "invalid_visit_date", "领证日期应在今天至三个月以内。")
+    batch = session.scalar(select(AssessmentBatch).where(
+        AssessmentBatch.batch_no == request.batch_no.upper(),
+        AssessmentBatch.occupation == request.occupation, AssessmentBatch.level == level))
+    published = batch is not None and session.scalar(
+        select(func.count()).select_from(NoticeBatch).where(NoticeBatch.batch_id == batch.id))
+    if not published:
+        raise AppError(422, "not_on_list",
+                       "未在已公布的领证名单中找到该鉴定批次号、职业和等级，请核对联系单信息，或向领证机构咨询。")
+    ready = session.scalar(select(func.count()).select_from(Certificate).where(
+        Certificate.batch_id == batch.id, Certificate.state == CertificateState.READY))
+    if request.headcount > ready:
+        raise AppError(422, "headcount_exceeds_list",
+                       f"该批次该职业等级目前可领取的证书为{ready}本，领取人数不能超过这个数。",
+                       details={"ready": ready})
+    live = session.scalar(select(Application).where(
+        Application.batch_id == batch.id, Application.kind == ApplicationKind.ORGANIZATION,
+        Application.state.not_in(CLOSED_APPLICATION_STATES)))
+    if live is not None:
+        raise AppError(409, "duplicate_application",
+                       f"该批次已有办理中的单位领取申请（编号{live.number}），无需重复提交。",
+                       details={"number": live.number})
+    app = _new_application(
+        session, key=key, fingerprint=fingerprint, actor=actor, today=today,
+        kind=ApplicationKind.ORGANIZATION, applicant_name=normalize_name(request.collector_name),
+        applicant_id_number=collector_id, organization_name=request.organization_name,
+        batch_id=batch.id, headcount=request.headcount, visit_date=request.visit_date,
+        phone=normalize_phone(request.phone) if request.phone else None, channel=request.channel)
+    audit.record(session, actor=actor, action="application_created_organization",
+                 target=request.organization_name,
+                 detail={"number": app.number, "collector": mask_id(collector_id)})
+    return app
+
+
+def application_by_number(session: Session, number: str) -> Application:
+    app = session.scalar(select(Application).where(Application.number == number))
+    if app is None:
+        raise AppError(404, "application_not_found", "未找到该申请编号。")
+    return app
+
+
+def move(session: Session, app: Application, transition: Transition, *, actor: str,
+         calendar: WorkCalendar, today: dt.date) -> Application:
+    target = ApplicationState(transition.to)
+    if target not in TRANSITIONS.get(ApplicationState(app.state), set()):
+        raise AppError(409, "invalid_transition", "该申请当前状态下不能执行此操作。",
+                       details={"from": app.state, "to": target})
+    if target in CLOSED_APPLICATION_STATES and not transition.reason:
+        raise AppError(422, "reason_required", "不予受理或退回时必须填写原因。")
+    if target == ApplicationState.DELIVERED:
+        if app.kind != ApplicationKind.MAIL:
+            raise AppError(409, "invalid_transition", "代领和单位领取在登记领取时自动送达。")
+        if not (transition.express_company and transition.tracking_no):
+            raise AppError(422, "tracking_required", "快递送达需要填写快递公司和运单号。")
+        app.delivery = Delivery(express_company=transition.express_company,
+                                tracking_no=transition.tracking_no)
+        cert = app.certificate
+        cert.state = CertificateState.MAILED
+        session.add(CollectionRecord(certificate_id=cert.id, application_id=app.id, method="快递",
+                                     collector_name=app.applicant_name, receipt_signed=False,
+                                     recorded_by=actor))
+    if target == ApplicationState.COMPLETED:
+        due = calendar.add_working_days(today, DELIVERY_WORKING_DAYS)
+        app.delivery_due_on, app.delivery_due_estimated = due.due, due.estimated
+    app.state = target
+    app.reason = transition.reason if target in CLOSED_APPLICATION_STATES else app.reason
+    app.steps.append(ApplicationStep(state=target, actor=actor, reason=transition.reason))
+    audit.record(session, actor=actor, action=f"application_{target}", target=app.number,
+                 detail={"reason": transition.reason} if transition.reason else None)
+    session.commit()
+    return app

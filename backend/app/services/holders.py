@@ -1,0 +1,122 @@
+"""What an applicant may see of their own certificates: only with name and ID both matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models import (
+    CLOSED_APPLICATION_STATES,
+    Application,
+    AssessmentBatch,
+    Certificate,
+    CertificateState,
+    CollectionRecord,
+    ExamType,
+    NoticeBatch,
+    PickupNotice,
+)
+from app.rules.identity import mask_id
+from app.rules.vocabulary import CERTIFICATE_STATE_LABELS, STEP_LABELS, normalize_name
+from app.rules.working_days import WorkCalendar
+from app.services.offices import office_public
+
+NATIONAL_EXAM_WORKING_DAYS = 30
+PICKUP_WINDOW_WORKING_DAYS = 10
+DELIVERY_WORKING_DAYS = 5
+
+
+def holder_certificates(session: Session, name: str, id_number: str) -> list[Certificate]:
+    """Certificates whose holder matches both name and (normalised) ID number."""
+    return list(session.scalars(
+        select(Certificate)
+        .options(joinedload(Certificate.office), joinedload(Certificate.batch))
+        .where(Certificate.id_number == id_number, Certificate.holder_name == normalize_name(name))
+        .order_by(Certificate.id)
+    ))
+
+
+def latest_notice(session: Session, batch_id: int) -> PickupNotice | None:
+    return session.scalar(
+        select(PickupNotice).join(NoticeBatch, NoticeBatch.notice_id == PickupNotice.id)
+        .where(NoticeBatch.batch_id == batch_id)
+        .order_by(PickupNotice.published_on.desc(), PickupNotice.id.desc()).limit(1)
+    )
+
+
+def live_application(session: Session, certificate_id: int) -> Application | None:
+    return session.scalar(
+        select(Application).where(Application.certificate_id == certificate_id,
+                                  Application.state.not_in(CLOSED_APPLICATION_STATES))
+    )
+
+
+def application_public(app: Application) -> dict:
+    decided = app.state in ("completed", "delivered")
+    return {
+        "number": app.number,
+        "kind": app.kind,
+        "state": app.state,
+        "state_label": STEP_LABELS[app.state],
+        "reason": app.reason,
+        "steps": [{"state": s.state, "label": STEP_LABELS[s.state], "at": s.at.isoformat(),
+                   "reason": s.reason} for s in app.steps],
+        "delivery_due_on": app.delivery_due_on.isoformat() if app.delivery_due_on else None,
+        "delivery_due_estimated": app.delivery_due_estimated,
+        "delivery_due_basis": "decision_date" if decided else "application_date",
+        "delivery": {
+            "express_company": app.delivery.express_company,
+            "tracking_no": app.delivery.tracking_no,
+            "shipped_on": app.delivery.shipped_at.date().isoformat(),
+        } if app.delivery else None,
+    }
+
+
+def expected_ready(batch: AssessmentBatch, calendar: WorkCalendar) -> dict | None:
+    """全国统考: certificates are due 30 working days after the blanks arrive."""
+    if batch.exam_type != ExamType.NATIONAL or batch.blanks_arrived_on is None:
+        return None
+    due = calendar.add_working_days(batch.blanks_arrived_on, NATIONAL_EXAM_WORKING_DAYS)
+    return {"rule": "national_exam", "blanks_arrived_on": batch.blanks_arrived_on.isoformat(),
+            "due": due.due.isoformat(), "estimated": due.estimated}
+
+
+def certificate_status(session: Session, cert: Certificate, calendar: WorkCalendar,
+                       today: dt.date) -> dict:
+    notice = latest_notice(session, cert.batch_id) if cert.state != CertificateState.PENDING else None
+    application = live_application(session, cert.id)
+    collection = session.scalar(select(CollectionRecord).where(CollectionRecord.certificate_id == cert.id))
+    return {
+        "certificate_no": cert.certificate_no,
+        "occupation": cert.occupation,
+        "level": cert.level,
+        "batch_no": cert.batch.batch_no,
+        "exam_type": cert.batch.exam_type,
+        "state": cert.state,
+        "state_label": CERTIFICATE_STATE_LABELS[cert.state],
+        "office": office_public(cert.office),
+        "notice": {
+            "published_on": notice.published_on.isoformat(),
+            "deadline": notice.deadline.isoformat(),
+            "deadline_estimated": notice.deadline_estimated,
+            "deadline_passed": notice.deadline < today,
+        } if notice else None,
+        "expected_ready": expected_ready(cert.batch, calendar) if cert.state == CertificateState.PENDING else None,
+        "collection": {
+            "method": collection.method,
+            "collected_on": collection.collected_at.date().isoformat(),
+        } if collection else None,
+        "application": application_public(application) if application else None,
+    }
+
+
+def status_report(session: Session, certs: list[Certificate], calendar: WorkCalendar,
+                  today: dt.date) -> dict:
+    first = certs[0]
+    return {
+        "name": first.holder_name,
+        "id_number_masked": mask_id(first.id_number),
+        "certificates": [certificate_status(session, c, calendar, today) for c in certs],
+    }

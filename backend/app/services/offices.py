@@ -1,0 +1,51 @@
+"""Offices are deployment data: loaded by staff, never written into code."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.errors import AppError
+from app.models import Office
+from app.rules.vocabulary import canonical_city
+from app.schemas import OfficeRecord
+
+LEVEL_ORDER = {"市": 0, "县": 1, "省": 2}
+
+
+def office_public(office: Office) -> dict:
+    return {
+        "code": office.code, "level": office.level, "region": office.region,
+        "district": office.district, "name": office.name, "address": office.address,
+        "phone": office.phone, "hours": office.hours, "map_url": office.map_url,
+    }
+
+
+def find_offices(session: Session, *, city: str | None = None) -> list[Office]:
+    query = select(Office)
+    if city:
+        key = canonical_city(city)
+        query = query.where((Office.region == key) | (Office.district == city.strip()))
+    offices = list(session.scalars(query))
+    offices.sort(key=lambda o: (LEVEL_ORDER.get(o.level, 9), o.code))
+    return offices
+
+
+def office_by_code(session: Session, code: str) -> Office:
+    office = session.scalar(select(Office).where(Office.code == code))
+    if office is None:
+        raise AppError(404, "office_not_found", "未找到该领证机构。")
+    return office
+
+
+def upsert_offices(session: Session, records: list[OfficeRecord]) -> int:
+    for record in records:
+        office = session.scalar(select(Office).where(Office.code == record.code))
+        values = record.model_dump()
+        values["region"] = canonical_city(values["region"])
+        if office is None:
+            session.add(Office(**values))
+        else:
+            for key, value in values.items():
+                setattr(office, key, value)
+    return len(records)
