@@ -1,0 +1,1 @@
+"""Backend benchmark: `python -m bench.run` from backend/ (see bench/README.md)."""

@@ -1,0 +1,109 @@
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditEntry
+from app.rules.identity import mask_id
+from tests.conftest import make_client
+from tests.utils import person_on_published_list, valid_id
+
+
+def test_holder_sees_own_certificate_with_masked_id(client, staff):
+    name, id_number, cert_no = person_on_published_list(client, staff)
+    response = client.post("/api/v1/status", json={"name": name, "id_number": id_number})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id_number_masked"] == mask_id(id_number)
+    assert id_number not in response.text
+    [cert] = body["certificates"]
+    assert cert["certificate_no"] == cert_no
+    assert cert["state"] == "ready"
+    assert cert["notice"] == {"published_on": "2026-09-30", "deadline": "2026-10-20",
+                              "deadline_estimated": False, "deadline_passed": False}
+    assert cert["office"]["code"] == "330100" and "示例" in cert["office"]["name"]
+
+
+def test_name_and_id_must_both_match_and_the_answer_does_not_tell_which(client, staff):
+    name, id_number, _ = person_on_published_list(client, staff)
+    wrong_name = client.post("/api/v1/status", json={"name": "别人", "id_number": id_number})
+    unknown_id = client.post("/api/v1/status", json={"name": name, "id_number": valid_id("330102")})
+    assert wrong_name.status_code == unknown_id.status_code == 404
+    assert wrong_name.json() == unknown_id.json()
+    assert wrong_name.json()["code"] == "not_found"
+
+
+def test_invalid_id_is_refused_before_any_look_up(client, session):
+    response = client.post("/api/v1/status", json={"name": "某人", "id_number": "123"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_id_number"
+    assert session.scalars(select(AuditEntry).where(AuditEntry.action == "status_lookup")).all() == []
+
+
+def test_every_look_up_is_audited_with_a_masked_id(client, staff, session):
+    name, id_number, _ = person_on_published_list(client, staff)
+    client.post("/api/v1/status", json={"name": name, "id_number": id_number})
+    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "status_lookup")).all()
+    assert entry.target == mask_id(id_number)
+    assert entry.detail == {"found": True}
+
+
+def test_pending_national_exam_certificate_reports_expected_date(client, staff):
+    from tests.utils import import_rows, load_offices
+
+    load_offices(client, staff)
+    id_number = valid_id()
+    response = import_rows(client, staff, [("全国甲", id_number, "ZS-N-0001", "电工", "三级", "QG2026-01")],
+                           exam_type="national", blanks_arrived_on="2026-01-20")
+    assert response.status_code == 201, response.text
+    cert = client.post("/api/v1/status", json={"name": "全国甲", "id_number": id_number}).json()["certificates"][0]
+    assert cert["state"] == "pending" and cert["notice"] is None
+    assert cert["expected_ready"] == {"rule": "national_exam", "blanks_arrived_on": "2026-01-20",
+                                      "due": "2026-03-09", "estimated": False}
+
+
+@pytest.fixture
+def strict_client(settings, engine):
+    limited = settings.model_copy(update={"lookup_limit_per_client": 3, "lookup_limit_per_id": 2})
+    with make_client(limited, engine) as client:
+        yield client
+
+
+def test_look_ups_are_limited_per_id(strict_client):
+    target = valid_id()
+    codes = [strict_client.post("/api/v1/status", json={"name": f"人{i}", "id_number": target}).status_code
+             for i in range(3)]
+    assert codes == [404, 404, 429]
+    limited = strict_client.post("/api/v1/status", json={"name": "人", "id_number": target})
+    assert limited.json()["code"] == "too_many_requests" and "Retry-After" in limited.headers
+
+
+def test_look_ups_are_limited_per_client(strict_client):
+    codes = [strict_client.post("/api/v1/status", json={"name": "某", "id_number": valid_id()}).status_code
+             for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+
+
+def test_client_id_header_counts_only_from_trusted_forwarders(settings, engine):
+    limited = settings.model_copy(update={"lookup_limit_per_client": 1, "trusted_forwarders": ["testclient"]})
+    with make_client(limited, engine) as client:
+        for sender in ("a", "b", "c"):
+            response = client.post("/api/v1/status", headers={"X-Client-Id": sender},
+                                   json={"name": "某", "id_number": valid_id()})
+            assert response.status_code == 404
+        again = client.post("/api/v1/status", headers={"X-Client-Id": "a"},
+                            json={"name": "某", "id_number": valid_id()})
+        assert again.status_code == 429
+    untrusted = settings.model_copy(update={"lookup_limit_per_client": 1, "trusted_forwarders": []})
+    with make_client(untrusted, engine) as client:
+        codes = [client.post("/api/v1/status", headers={"X-Client-Id": s},
+                             json={"name": "某", "id_number": valid_id()}).status_code for s in ("x", "y")]
+        assert codes == [404, 429]
+
+
+def test_no_full_id_in_server_logs(client, staff, caplog):
+    name, id_number, _ = person_on_published_list(client, staff)
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("uvicorn.error").info("request body %s", {"id_number": id_number})
+        client.post("/api/v1/status", json={"name": name, "id_number": id_number})
+    assert id_number not in caplog.text
