@@ -1,0 +1,88 @@
+"""Migrations, the error shape, offices and the demo data."""
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from app.demo import DEMO_PEOPLE, load_demo
+from app.models import Base
+from app.prestart import alembic_config
+
+
+def test_migrations_match_the_models(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_downgrade_and_upgrade_again(db_url, engine):
+    config = alembic_config(db_url)
+    config.attributes["configure_logging"] = False
+    command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert {"certificates", "applications", "audit_log", "holiday_overrides"} <= set(inspect(engine).get_table_names())
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [
+    ("get", "/api/v1/nowhere", 404, "not_found"),
+    ("delete", "/api/v1/health", 405, "method_not_allowed"),
+    ("post", "/api/v1/status", 422, "invalid_request"),
+    ("get", "/api/v1/offices/000000", 404, "office_not_found"),
+])
+def test_every_error_has_a_code_and_a_chinese_message(client, method, path, status, code):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])
+
+
+def test_validation_errors_do_not_echo_input(client):
+    response = client.post("/api/v1/status", json={"name": "x", "id_number": "3" * 40, "extra": 1})
+    assert response.status_code == 422
+    assert "3" * 18 not in response.text
+
+
+def test_health_and_openapi(client):
+    assert client.get("/api/v1/health").json() == {"status": "ok"}
+    assert client.get("/docs").status_code == 200
+    assert "/api/v1/status" in client.get("/openapi.json").json()["paths"]
+
+
+def test_offices_by_city_with_or_without_suffix(client, staff):
+    from tests.utils import load_offices
+
+    load_offices(client, staff)
+    by_short = client.get("/api/v1/offices", params={"city": "杭州"}).json()["offices"]
+    by_long = client.get("/api/v1/offices", params={"city": "杭州市"}).json()["offices"]
+    assert by_short == by_long
+    assert [o["level"] for o in by_short] == ["市", "县"]
+    assert all("示例" in o["name"] and "示例" in o["phone"] for o in by_short)
+    assert client.get("/api/v1/offices", params={"city": "余杭区"}).json()["offices"][0]["code"] == "330110"
+    assert client.get("/api/v1/offices", params={"city": "北京"}).json()["offices"] == []
+
+
+def test_demo_data_gives_every_documented_state(engine, client):
+    import datetime as dt
+
+    from tests.conftest import TODAY
+
+    with Session(engine) as session:
+        summary = load_demo(session, today=TODAY)
+        session.commit()
+    assert summary["holders"] > 300
+    states = {}
+    for key, (name, id_number) in DEMO_PEOPLE.items():
+        response = client.post("/api/v1/status", json={"name": name, "id_number": id_number})
+        assert response.status_code == 200, (key, response.text)
+        states[key] = response.json()["certificates"][0]
+    assert states["ready"]["state"] == "ready"
+    assert states["mailed"]["state"] == "mailed" and states["mailed"]["application"]["delivery"]["tracking_no"]
+    assert states["collected"]["state"] == "collected"
+    assert states["pending_national"]["expected_ready"]["rule"] == "national_exam"
+    assert states["proxy_reviewing"]["application"]["state_label"] == "审核"
+    assert dt.date.fromisoformat(states["ready"]["notice"]["deadline"]) > TODAY
