@@ -1,0 +1,143 @@
+"""Submitting the confirmed mail, proxy and organisation applications.
+
+A submission is sent with the idempotency key fixed when the applicant confirmed the
+summary (slot `idempotency_key`). When the backend cannot be reached the key is kept and
+`pending_submission` is set, so that the next "确认" retries with the same key: the
+backend then returns the application it may already have created, never a second one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import BackendAction, utter_backend_error
+from actions.config import get_settings
+from actions.formatting import cn_date
+from actions.forms.base import new_idempotency_key
+
+# Slots to ask again when the backend refuses a value the form accepted.
+SLOTS_TO_REASK = {
+    "invalid_phone": ("phone",),
+    "invalid_address": ("address",),
+    "invalid_id_number": ("id_number", "proxy_id_number", "collector_id_number"),
+    "proxy_is_applicant": ("proxy_id_number",),
+    "invalid_level": ("level",),
+    "invalid_visit_date": ("visit_date",),
+    "headcount_exceeds_list": ("headcount",),
+}
+
+
+class SubmitApplicationAction(BackendAction, ABC):
+    kind: str
+    # Slots cleared once the application exists (the applicant's name and ID stay).
+    done_slots: tuple[str, ...] = ()
+
+    @abstractmethod
+    def payload(self, tracker: Tracker) -> dict[str, Any]:
+        """The POST /api/v1/applications body, built from the form's slots."""
+
+    @abstractmethod
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
+        """Tell the applicant what was created and what comes next."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        key = tracker.get_slot("idempotency_key") or new_idempotency_key()
+        payload = {"kind": self.kind, **self.payload(tracker)}
+        channel = tracker.get_latest_input_channel()
+        if channel:
+            payload["channel"] = channel[:30]
+        result = await self.backend(tracker, "create_application", payload, key)
+        closing = [SlotSet("confirm_submission", None), SlotSet("requested_slot", None)]
+        if result.ok:
+            self.reply(dispatcher, tracker, result.content)
+            return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
+                    SlotSet("application_number", result.content.get("number")),
+                    *(SlotSet(slot, None) for slot in self.done_slots)]
+        if result.error.transient:
+            dispatcher.utter_message(response="utter_submission_not_sent")
+            return [*closing, SlotSet("idempotency_key", key), SlotSet("pending_submission", self.kind)]
+        utter_backend_error(dispatcher, result.error)
+        reask = SLOTS_TO_REASK.get(result.error.code, ())
+        return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
+                *(SlotSet(slot, None) for slot in reask if tracker.get_slot(slot) is not None)]
+
+
+class ActionSubmitMail(SubmitApplicationAction):
+    kind = "mail"
+    done_slots = ("phone", "address")
+
+    def name(self) -> str:
+        return "action_submit_mail"
+
+    def payload(self, tracker: Tracker) -> dict[str, Any]:
+        return {"name": tracker.get_slot("person_name"), "id_number": tracker.get_slot("id_number"),
+                "phone": tracker.get_slot("phone"), "address": tracker.get_slot("address")}
+
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
+        dispatcher.utter_message(response="utter_mail_created", number=application.get("number", ""),
+                                 due=cn_date(application.get("delivery_due_on")))
+        if application.get("delivery_due_estimated"):
+            dispatcher.utter_message(response="utter_date_estimated")
+
+
+class ActionSubmitProxy(SubmitApplicationAction):
+    kind = "proxy"
+    done_slots = ("proxy_name", "proxy_id_number", "proxy_id_masked")
+
+    def name(self) -> str:
+        return "action_submit_proxy"
+
+    def payload(self, tracker: Tracker) -> dict[str, Any]:
+        return {"name": tracker.get_slot("person_name"), "id_number": tracker.get_slot("id_number"),
+                "proxy_name": tracker.get_slot("proxy_name"),
+                "proxy_id_number": tracker.get_slot("proxy_id_number")}
+
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
+        dispatcher.utter_message(response="utter_proxy_created", number=application.get("number", ""),
+                                 proxy_name=tracker.get_slot("proxy_name"))
+        dispatcher.utter_message(response="utter_materials_proxy")
+        dispatcher.utter_message(response="utter_proxy_letter_template",
+                                 person_name=tracker.get_slot("person_name"),
+                                 proxy_name=tracker.get_slot("proxy_name"))
+
+
+class ActionSubmitOrganization(SubmitApplicationAction):
+    kind = "organization"
+    done_slots = ("batch_no", "occupation", "level", "headcount", "collector_name",
+                  "collector_id_number", "collector_id_masked", "visit_date")
+
+    def name(self) -> str:
+        return "action_submit_organization"
+
+    def payload(self, tracker: Tracker) -> dict[str, Any]:
+        return {"organization_name": tracker.get_slot("organization_name"),
+                "batch_no": tracker.get_slot("batch_no"), "occupation": tracker.get_slot("occupation"),
+                "level": tracker.get_slot("level"), "headcount": int(tracker.get_slot("headcount") or 0),
+                "collector_name": tracker.get_slot("collector_name"),
+                "collector_id_number": tracker.get_slot("collector_id_number"),
+                "visit_date": tracker.get_slot("visit_date")}
+
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
+        path = application.get("contact_form_path") or ""
+        dispatcher.utter_message(response="utter_organization_created", number=application.get("number", ""),
+                                 contact_form_url=get_settings().backend_public_url + path)
+        dispatcher.utter_message(response="utter_materials_organization")
+
+
+class ActionCancelSubmission(Action):
+    """The applicant does not want to retry a submission that did not get through."""
+
+    def name(self) -> str:
+        return "action_cancel_submission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_submission_cancelled")
+        return [SlotSet("pending_submission", None), SlotSet("idempotency_key", None)]

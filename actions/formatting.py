@@ -1,0 +1,24 @@
+"""Values shaped for the domain's responses (dates, labels). The sentences themselves live
+in the domain; these helpers only format the values passed into them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+
+APPLICATION_KIND_LABELS = {"mail": "邮寄送达", "proxy": "委托代领", "organization": "单位领取"}
+
+
+def china_today() -> dt.date:
+    """Today in China (UTC+8, no daylight saving), whatever the server's zone."""
+    return dt.datetime.now(CHINA_TZ).date()
+
+
+def cn_date(value: object) -> str:
+    """'2026-12-08' -> '2026年12月8日'; anything else is returned as text."""
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return f"{day.year}年{day.month}月{day.day}日"

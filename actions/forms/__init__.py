@@ -1,0 +1,1 @@
+"""Form validation actions (`validate_<form>`), one module per topic."""

@@ -1,0 +1,89 @@
+"""Forms that end in an application: mail delivery, proxy pickup, organisation pickup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.formatting import china_today
+from actions.forms.base import SubmissionFormValidation, apply_check, id_slot, name_slot
+from actions.validation import (
+    check_address,
+    check_batch_no,
+    check_headcount,
+    check_level,
+    check_occupation,
+    check_organization_name,
+    check_phone,
+    check_visit_date,
+)
+
+
+class ValidateMailForm(SubmissionFormValidation):
+    def name(self) -> str:
+        return "validate_mail_form"
+
+    async def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("phone", check_phone(value), dispatcher)
+
+    async def validate_address(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("address", check_address(value), dispatcher)
+
+
+class ValidateProxyForm(SubmissionFormValidation):
+    def name(self) -> str:
+        return "validate_proxy_form"
+
+    async def validate_proxy_name(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return name_slot("proxy_name", value, dispatcher)
+
+    async def validate_proxy_id_number(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        result = id_slot("proxy_id_number", "proxy_id_masked", value, dispatcher)
+        if result["proxy_id_number"] and result["proxy_id_number"] == tracker.get_slot("id_number"):
+            dispatcher.utter_message(response="utter_invalid_proxy_is_applicant")
+            return {"proxy_id_number": None}
+        return result
+
+
+class ValidateOrganizationForm(SubmissionFormValidation):
+    def name(self) -> str:
+        return "validate_organization_form"
+
+    async def validate_organization_name(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("organization_name", check_organization_name(value), dispatcher)
+
+    async def validate_batch_no(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("batch_no", check_batch_no(value), dispatcher)
+
+    async def validate_occupation(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("occupation", check_occupation(value), dispatcher)
+
+    async def validate_level(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("level", check_level(value), dispatcher)
+
+    async def validate_headcount(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("headcount", check_headcount(value), dispatcher)
+
+    async def validate_collector_name(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return name_slot("collector_name", value, dispatcher)
+
+    async def validate_collector_id_number(self, value: Any, dispatcher: CollectingDispatcher,
+                                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return id_slot("collector_id_number", "collector_id_masked", value, dispatcher)
+
+    async def validate_visit_date(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return apply_check("visit_date", check_visit_date(value, china_today()), dispatcher)

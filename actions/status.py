@@ -1,0 +1,185 @@
+"""Status look-ups by name and ID: the status report, the personal deadline and the
+notice subscription."""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import BackendAction, utter_backend_error
+from actions.formatting import APPLICATION_KIND_LABELS, cn_date
+from actions.validation import mask_id
+
+Message = tuple[str, dict[str, Any]]
+
+# Conversations that arrive without an input channel (the HTTP API, tests) are answered
+# over the REST channel.
+DEFAULT_CHANNEL = "rest"
+
+
+def _office_values(cert: dict) -> dict[str, Any]:
+    office = cert.get("office") or {}
+    return {"office_name": office.get("name", ""), "office_address": office.get("address", ""),
+            "office_phone": office.get("phone", ""), "office_hours": office.get("hours", "")}
+
+
+def _certificate_values(cert: dict) -> dict[str, Any]:
+    return {"occupation": cert.get("occupation", ""), "level": cert.get("level", ""),
+            "certificate_no": cert.get("certificate_no", ""), **_office_values(cert)}
+
+
+def _estimated(flag: object) -> list[Message]:
+    return [("utter_date_estimated", {})] if flag else []
+
+
+def certificate_messages(cert: dict) -> list[Message]:
+    """The responses (name, values) that describe one certificate of a status report."""
+    values = _certificate_values(cert)
+    state = cert.get("state")
+    application = cert.get("application")
+    if state == "mailed":
+        delivery = (application or {}).get("delivery") or {}
+        if delivery.get("tracking_no"):
+            return [("utter_status_mailed", {**values, "express_company": delivery.get("express_company", ""),
+                                             "tracking_no": delivery["tracking_no"],
+                                             "shipped_on": cn_date(delivery.get("shipped_on"))})]
+        return [("utter_status_mailed_no_tracking", values)]
+    if state == "collected":
+        collection = cert.get("collection") or {}
+        return [("utter_status_collected", {**values, "collected_on": cn_date(collection.get("collected_on")),
+                                            "method": collection.get("method", "")})]
+    if state == "pending":
+        expected = cert.get("expected_ready")
+        if expected:
+            return [("utter_status_pending_national", {**values, "due": cn_date(expected.get("due")),
+                                                       "blanks_arrived_on": cn_date(expected.get("blanks_arrived_on"))}),
+                    *_estimated(expected.get("estimated"))]
+        return [("utter_status_pending", values)]
+    if application:
+        messages: list[Message] = [("utter_status_application", {
+            **values, "number": application.get("number", ""),
+            "kind_label": APPLICATION_KIND_LABELS.get(application.get("kind"), ""),
+            "state_label": application.get("state_label", ""),
+        })]
+        if application.get("kind") == "mail" and application.get("delivery_due_on"):
+            messages.append(("utter_status_mail_due", {"due": cn_date(application["delivery_due_on"])}))
+            messages += _estimated(application.get("delivery_due_estimated"))
+        return messages
+    notice = cert.get("notice") or {}
+    if notice.get("deadline_passed"):
+        return [("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(notice.get("deadline"))})]
+    if notice.get("deadline"):
+        return [("utter_status_ready", {**values, "deadline": cn_date(notice["deadline"])}),
+                *_estimated(notice.get("deadline_estimated"))]
+    return [("utter_status_ready_no_deadline", values)]
+
+
+def deadline_messages(cert: dict) -> list[Message]:
+    """The applicant's own last day when a notice covers the certificate, else its status."""
+    notice = cert.get("notice") or {}
+    if cert.get("state") == "ready" and notice.get("deadline") and not cert.get("application"):
+        values = {**_certificate_values(cert), "deadline": cn_date(notice["deadline"]),
+                  "published_on": cn_date(notice.get("published_on"))}
+        name = "utter_deadline_personal_passed" if notice.get("deadline_passed") else "utter_deadline_personal"
+        return [(name, values), *_estimated(notice.get("deadline_estimated"))]
+    return certificate_messages(cert)
+
+
+def office_slots(report: dict) -> list[EventType]:
+    """Remember the applicant's office (city, name, phone) for later questions and handoff."""
+    certs = report.get("certificates") or []
+    office = (certs[0].get("office") or {}) if certs else {}
+    if not office:
+        return []
+    return [SlotSet("city", office.get("region")), SlotSet("office_name", office.get("name")),
+            SlotSet("office_phone", office.get("phone"))]
+
+
+class StatusLookupAction(BackendAction, ABC):
+    """Looks the applicant up by the `person_name` and `id_number` slots."""
+
+    @staticmethod
+    def describe(cert: dict) -> list[Message]:
+        return certificate_messages(cert)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        name, id_number = tracker.get_slot("person_name"), tracker.get_slot("id_number")
+        if not (name and id_number):
+            return self.without_identity(dispatcher)
+        result = await self.backend(tracker, "status", name, id_number)
+        masked = mask_id(id_number)
+        if not result.ok:
+            if result.error.code == "not_found":
+                dispatcher.utter_message(response="utter_status_not_found", person_name=name, id_masked=masked)
+                return self.not_found(dispatcher)
+            utter_backend_error(dispatcher, result.error)
+            return []
+        report = result.content
+        dispatcher.utter_message(response="utter_status_header", person_name=report.get("name", name),
+                                 id_masked=report.get("id_number_masked", masked))
+        for cert in report.get("certificates", []):
+            for response, values in self.describe(cert):
+                dispatcher.utter_message(response=response, **values)
+        return office_slots(report)
+
+    def without_identity(self, dispatcher: CollectingDispatcher) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_person_name")
+        return []
+
+    def not_found(self, dispatcher: CollectingDispatcher) -> list[EventType]:
+        return []
+
+
+
+class ActionCheckStatus(StatusLookupAction):
+    def name(self) -> str:
+        return "action_check_status"
+
+
+class ActionDeadline(StatusLookupAction):
+    """The applicant's last day when name and ID are known; the rule otherwise."""
+
+    def name(self) -> str:
+        return "action_deadline"
+
+    @staticmethod
+    def describe(cert: dict) -> list[Message]:
+        return deadline_messages(cert)
+
+    def without_identity(self, dispatcher: CollectingDispatcher) -> list[EventType]:
+        dispatcher.utter_message(response="utter_deadline_rule")
+        dispatcher.utter_message(response="utter_deadline_offer_lookup")
+        return []
+
+    def not_found(self, dispatcher: CollectingDispatcher) -> list[EventType]:
+        dispatcher.utter_message(response="utter_deadline_rule")
+        return []
+
+
+class ActionSubscribe(BackendAction):
+    """Register for a push when a pickup notice covering this person is published."""
+
+    def name(self) -> str:
+        return "action_subscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        name, id_number = tracker.get_slot("person_name"), tracker.get_slot("id_number")
+        if not (name and id_number):
+            dispatcher.utter_message(response="utter_ask_person_name")
+            return []
+        channel = tracker.get_latest_input_channel() or DEFAULT_CHANNEL
+        result = await self.backend(tracker, "subscribe", channel=channel, conversation_id=tracker.sender_id,
+                                    name=name, id_number=id_number)
+        if not result.ok:
+            utter_backend_error(dispatcher, result.error)
+            return []
+        dispatcher.utter_message(response="utter_subscribed", person_name=name,
+                                 id_masked=result.content.get("id_number_masked") or mask_id(id_number))
+        return []

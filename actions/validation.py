@@ -1,0 +1,265 @@
+"""Pure parsing and validation of what applicants type. Written once, used by every form.
+
+Each `check_*` returns a `Check`: the normalised `value`, or `problem`, the name of the
+domain response that explains what is wrong (the form re-asks after it). No I/O here.
+
+ID numbers (GB 11643-1999): python-stdnum is not in the Rasa environment, so the check
+digit (ISO 7064 MOD 11-2), the birth date and the province code are checked locally;
+the backend checks again (stdnum.cn.ric) and its answer is final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import NamedTuple
+
+
+class Check(NamedTuple):
+    value: object = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+# -- ID numbers -----------------------------------------------------------------------
+
+ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_PROVINCES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82",
+}
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643 check digit of the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return "10X98765432"[total % 11]
+
+
+def check_id_number(raw: object, today: dt.date | None = None) -> Check:
+    text = re.sub(r"[\s\-]", "", str(raw or "")).upper()
+    found = ID_IN_TEXT.search(text)
+    if not found:
+        return Check(problem="utter_invalid_id_format")
+    value = found.group(1).upper()
+    if value[:2] not in _PROVINCES:
+        return Check(problem="utter_invalid_id_birth_or_region")
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return Check(problem="utter_invalid_id_birth_or_region")
+    if birth > (today or dt.date.today()) or birth.year < 1900:
+        return Check(problem="utter_invalid_id_birth_or_region")
+    if id_check_digit(value[:17]) != value[17]:
+        return Check(problem="utter_invalid_id_checksum")
+    return Check(value)
+
+
+def mask_id(id_number: object) -> str:
+    """330106199001011234 -> 330106********1234; never show more of an ID number."""
+    value = str(id_number or "").strip().upper()
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_ids_in_text(text: str) -> str:
+    return ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text)
+
+
+# -- names ----------------------------------------------------------------------------
+
+_NAME_PREFIX = re.compile(r"^(我的名字是|我的名字叫|名字是|名字叫|名字|姓名是|姓名|我叫|我是|叫|是|本人)[：:\s]*")
+_NAME_SUFFIX = re.compile(r"[。.!！,，~～]*$")
+_CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}([·•・][\u4e00-\u9fff]{1,10})*")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]{1,48}[A-Za-z]")
+_NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢谢", "不知道", "没有", "不用", "可以", "算了"}
+
+
+def check_person_name(raw: object) -> Check:
+    text = re.sub(r"\s+", " ", str(raw or "")).strip()
+    text = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", text)).strip()
+    text = re.sub(r"[•・∙‧.．](?=[\u4e00-\u9fff])", "·", text)
+    if _CHINESE_NAME.fullmatch(text) and 2 <= len(text) <= 20 and text not in _NOT_NAMES:
+        return Check(text)
+    if _LATIN_NAME.fullmatch(text):
+        return Check(text)
+    return Check(problem="utter_invalid_name")
+
+
+# -- phone numbers --------------------------------------------------------------------
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}[2-9]\d{6,7}")
+
+
+def check_phone(raw: object) -> Check:
+    digits = re.sub(r"[\s\-()（）－]", "", str(raw or ""))
+    digits = re.sub(r"^(\+?86)(?=1)", "", digits)
+    found = re.search(r"\d+", digits)
+    number = found.group(0) if found else ""
+    if _MOBILE.fullmatch(number) or (_LANDLINE.fullmatch(number) and len(number) in (10, 11, 12)):
+        return Check(number)
+    if number.startswith("1"):
+        return Check(problem="utter_invalid_phone_mobile")
+    return Check(problem="utter_invalid_phone")
+
+
+# -- postal addresses (the backend's rule: a city and a street-level detail) ----------
+
+_ADDRESS_REGION = re.compile(r"(省|市|自治区|自治州|地区|盟|州)|^(北京|上海|天津|重庆)")
+_ADDRESS_DETAIL = re.compile(r"(路|街|道|号|村|弄|巷|组|室|栋|幢|大厦|小区|苑|园|楼)")
+_ADDRESS_PREFIX = re.compile(r"^(收件地址|邮寄地址|地址|寄到|寄往|寄)[是为：:\s]*")
+
+
+def check_address(raw: object) -> Check:
+    value = _ADDRESS_PREFIX.sub("", re.sub(r"\s+", "", str(raw or "")))
+    if not _ADDRESS_REGION.search(value):
+        return Check(problem="utter_invalid_address_city")
+    if len(value) < 8 or not _ADDRESS_DETAIL.search(value):
+        return Check(problem="utter_invalid_address_detail")
+    if len(value) > 300:
+        return Check(problem="utter_invalid_address_detail")
+    return Check(value)
+
+
+# -- cities and pickup methods --------------------------------------------------------
+
+def canonical_city(raw: object) -> str:
+    """杭州市 -> 杭州 (the key offices are stored under)."""
+    value = re.sub(r"\s+", "", str(raw or ""))
+    value = re.sub(r"^(我在|在|我是|是)", "", value)
+    value = re.sub(r"(的|这边|那边)$", "", value)
+    return re.sub(r"(市|地区)$", "", value) if len(value) > 2 else value
+
+
+_PICKUP_WORDS = (
+    ("代领", ("代领", "代取", "委托", "代办", "帮别人", "帮人", "替", "家人", "朋友", "他人")),
+    ("单位", ("单位", "公司", "机构", "集体", "批量", "学校", "企业")),
+    ("本人", ("本人", "自己", "我自己", "亲自", "个人")),
+)
+
+
+def check_pickup_method(raw: object) -> Check:
+    text = str(raw or "")
+    for method, words in _PICKUP_WORDS:
+        if any(w in text for w in words):
+            return Check(method)
+    return Check(problem="utter_invalid_pickup_method")
+
+
+# -- organisation pickup ---------------------------------------------------------------
+
+LEVELS = ("五级", "四级", "三级", "二级", "一级")
+_LEVEL_SYNONYMS = {
+    "初级": "五级", "初级工": "五级", "5级": "五级",
+    "中级": "四级", "中级工": "四级", "4级": "四级",
+    "高级": "三级", "高级工": "三级", "3级": "三级",
+    "技师": "二级", "2级": "二级",
+    "高级技师": "一级", "1级": "一级",
+}
+
+
+def check_level(raw: object) -> Check:
+    text = re.sub(r"\s+", "", str(raw or "")).replace("級", "级")
+    for level in LEVELS:
+        if level in text:
+            return Check(level)
+    for word in sorted(_LEVEL_SYNONYMS, key=len, reverse=True):
+        if word in text:
+            return Check(_LEVEL_SYNONYMS[word])
+    return Check(problem="utter_invalid_level")
+
+
+_BATCH = re.compile(r"[A-Za-z]{1,4}[-_]?\d{4}[-_]?\d{1,8}")
+
+
+def check_batch_no(raw: object) -> Check:
+    found = _BATCH.search(re.sub(r"\s+", "", str(raw or "")))
+    if not found:
+        return Check(problem="utter_invalid_batch_no")
+    return Check(found.group(0).upper())
+
+
+def check_free_text(raw: object, *, min_len: int, max_len: int, problem: str) -> Check:
+    value = re.sub(r"\s+", " ", str(raw or "")).strip(" 。，,.")
+    if not min_len <= len(value) <= max_len or re.fullmatch(r"[\d\W_]+", value):
+        return Check(problem=problem)
+    return Check(value)
+
+
+def check_occupation(raw: object) -> Check:
+    value = re.sub(r"^(职业|工种)[是为：:\s]*", "", str(raw or "").strip())
+    return check_free_text(value, min_len=2, max_len=60, problem="utter_invalid_occupation")
+
+
+def check_organization_name(raw: object) -> Check:
+    value = re.sub(r"^(单位名称|单位|公司名称|公司|我们是|我们单位是)[是为：:\s]*", "", str(raw or "").strip())
+    return check_free_text(value, min_len=2, max_len=100, problem="utter_invalid_organization_name")
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(text: str) -> int | None:
+    """一百二十 -> 120, 十五 -> 15, 三 -> 3 (up to 9999)."""
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (digit if digit is not None else 1) * _CN_UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def check_headcount(raw: object) -> Check:
+    text = str(raw or "")
+    found = re.search(r"\d+", text)
+    number = int(found.group(0)) if found else None
+    if number is None:
+        words = re.search(r"[零〇一二两三四五六七八九十百千]+", text)
+        number = chinese_number(words.group(0)) if words else None
+    if number is None or not 1 <= number <= 10000:
+        return Check(problem="utter_invalid_headcount")
+    return Check(number)
+
+
+MAX_VISIT_DAYS_AHEAD = 90
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+
+
+def parse_date(raw: object, today: dt.date) -> dt.date | None:
+    text = re.sub(r"\s+", "", str(raw or ""))
+    for word in sorted(_RELATIVE_DAYS, key=len, reverse=True):
+        if word in text:
+            return today + dt.timedelta(days=_RELATIVE_DAYS[word])
+    full = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", text)
+    short = re.search(r"(\d{1,2})[月/.-](\d{1,2})", text)
+    try:
+        if full:
+            return dt.date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
+        if short:
+            day = dt.date(today.year, int(short.group(1)), int(short.group(2)))
+            return day if day >= today else dt.date(today.year + 1, day.month, day.day)
+    except ValueError:
+        return None
+    return None
+
+
+def check_visit_date(raw: object, today: dt.date) -> Check:
+    day = parse_date(raw, today)
+    if day is None:
+        return Check(problem="utter_invalid_visit_date")
+    if day < today or day > today + dt.timedelta(days=MAX_VISIT_DAYS_AHEAD):
+        return Check(problem="utter_invalid_visit_date_range")
+    return Check(day.isoformat())
