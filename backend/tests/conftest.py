@@ -29,7 +29,8 @@ from app.prestart import migrate
 
 STAFF_TOKEN = "test-staff-token-0123456789abcdef"
 TODAY = dt.date(2026, 9, 30)
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_BIN = Path(os.environ.get("PG_BIN") or next(
+    iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), Path("/usr/lib/postgresql/15/bin")))
 
 
 def _free_port() -> int:

@@ -1,0 +1,72 @@
+# Two commands set everything up: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
+PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+BACKEND_VENV := .venv-backend
+RASA_VENV := .venv-rasa
+BACKEND_PY := $(CURDIR)/$(BACKEND_VENV)/bin/python
+RASA := $(CURDIR)/$(RASA_VENV)/bin/rasa
+BACKEND_PORT ?= 8000
+ACTIONS_PORT ?= 5055
+RASA_PORT ?= 5005
+export BACKEND_PYTHON := $(BACKEND_PY)
+
+.PHONY: help venvs backend train actions rasa run test test-backend test-rasa validate system-deps bench evaluate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BACKEND_VENV)/.installed: requirements/backend.txt requirements/backend-dev.txt
+	@echo "==> backend environment (Python 3.11) in $(BACKEND_VENV)"
+	@test -x "$(PY311)" || { echo "Python 3.11 not found (set PY311=/path/to/python3.11)"; exit 1; }
+	$(PY311) -m venv $(BACKEND_VENV)
+	$(BACKEND_VENV)/bin/pip install --disable-pip-version-check -q -r requirements/backend-dev.txt
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt
+	@echo "==> Rasa environment (Python 3.10) in $(RASA_VENV); the first time takes a few minutes"
+	@test -x "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	$(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --disable-pip-version-check -q -r requirements/rasa-dev.txt
+	@touch $@
+
+venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed ## Create both environments if missing
+
+backend: $(BACKEND_VENV)/.installed ## Start the backend alone in the foreground (SQLite with demo data unless DATABASE_URL)
+	cd backend && $(BACKEND_PY) -m app.prestart --demo
+	cd backend && exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT)
+
+train: $(RASA_VENV)/.installed ## Train a model into models/ (skipped when nothing changed)
+	$(RASA) train --quiet --num-threads 2
+
+actions: $(RASA_VENV)/.installed ## Start the action server alone
+	$(RASA) run actions --actions actions --port $(ACTIONS_PORT)
+
+run: venvs train ## Create environments, fill the demo database, train if needed, start everything
+	@bash scripts/run.sh
+
+system-deps: ## Install Debian's PostgreSQL for the Postgres tests when missing
+	@bash scripts/system-deps.sh
+
+test: venvs system-deps test-backend test-rasa ## The whole suite
+
+test-backend: $(BACKEND_VENV)/.installed ## Backend tests on SQLite and on a real PostgreSQL server
+	cd backend && $(BACKEND_PY) -m pytest tests -q -p no:cacheprovider
+
+validate: $(RASA_VENV)/.installed ## rasa data validate
+	$(RASA) data validate --fail-on-warnings
+
+test-rasa: $(RASA_VENV)/.installed validate train ## Action tests against a real backend, then the test stories
+	$(RASA_VENV)/bin/python -m pytest tests -q -p no:cacheprovider
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
+
+bench: $(BACKEND_VENV)/.installed ## Benchmarks (not part of make test); figures go into reports/
+	cd backend && $(BACKEND_PY) -m bench.run
+
+evaluate: $(RASA_VENV)/.installed ## NLU report: 5-fold cross-validation into reports/
+	@bash scripts/evaluate.sh
+
+clean: ## Remove environments, models, local databases and reports
+	rm -rf $(BACKEND_VENV) $(RASA_VENV) models/*.tar.gz var results reports

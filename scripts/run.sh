@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Start backend, action server and Rasa server on loopback; stop all three on Ctrl+C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/logs
+BACKEND_PORT=${BACKEND_PORT:-8000}; ACTIONS_PORT=${ACTIONS_PORT:-5055}; RASA_PORT=${RASA_PORT:-5005}
+if [ -z "${RASA_TOKEN:-}" ]; then
+  [ -s var/rasa_token ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/rasa_token)
+  RASA_TOKEN=$(cat var/rasa_token)
+fi
+export RASA_TOKEN BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
+
+pids=()
+cleanup() { trap - EXIT INT TERM; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }
+trap cleanup EXIT INT TERM
+
+wait_for() {  # name url seconds
+  for _ in $(seq "$3"); do
+    curl -fsS -o /dev/null "$2" 2>/dev/null && { echo "    $1 ready"; return 0; }
+    sleep 1
+  done
+  echo "$1 did not start; see var/logs/" >&2; return 1
+}
+
+echo "==> backend (demo data is loaded into an empty database)"
+make --no-print-directory backend BACKEND_PORT="$BACKEND_PORT" > var/logs/backend.log 2>&1 & pids+=($!)
+wait_for backend "http://127.0.0.1:${BACKEND_PORT}/api/v1/health" 60
+echo "==> action server"
+.venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 & pids+=($!)
+wait_for "action server" "http://127.0.0.1:${ACTIONS_PORT}/health" 120
+echo "==> Rasa server (loading the model takes a while)"
+.venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --interface 127.0.0.1 --port "$RASA_PORT" \
+  --cors "*" --model models --credentials credentials.yml --endpoints endpoints.yml > var/logs/rasa.log 2>&1 & pids+=($!)
+wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" 300
+
+cat <<INFO
+
+  Backend API      http://127.0.0.1:${BACKEND_PORT}/docs
+  Action server    http://127.0.0.1:${ACTIONS_PORT}/health
+  Rasa server      http://127.0.0.1:${RASA_PORT}/   (REST: /webhooks/rest/webhook; HTTP API token in var/rasa_token)
+  Staff token      var/staff_token
+  Logs             var/logs/
+
+Press Ctrl+C to stop.
+INFO
+wait -n "${pids[@]}"
