@@ -111,10 +111,13 @@ class Certificate(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("assessment_batches.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     state: Mapped[str] = mapped_column(String(12), default=CertificateState.PENDING)
+    # The notice that put this certificate on a published list (its deadline applies).
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_notices.id"), index=True)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     batch: Mapped[AssessmentBatch] = relationship()
     office: Mapped[Office] = relationship()
+    notice: Mapped[PickupNotice | None] = relationship()
 
 
 class PickupNotice(Base):

@@ -240,7 +240,7 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
         for number in range(batch_numbers):
             office_id, office_code = offices[number % len(offices)]
             batch_no = f"JD{today.year - 1 - number % 2}{office_code[2:4]}{number:05d}"
-            published = rng.random() < PUBLISHED_SHARE
+            published = number % 10 < PUBLISHED_SHARE * 10  # every tenth batch number is pending
             national = rng.random() < 0.1
             blanks_on = today - dt.timedelta(days=rng.randrange(5, 60)) if national else None
             if published:
@@ -492,6 +492,7 @@ def measure_status(server: Server, bodies: list[tuple[bytes, int]], threads: int
     latencies, wall, statuses = run_status(server.port, bodies, threads)
     result = latency_summary(latencies, wall, statuses)
     result["threads"] = threads
+    result["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     result["server_cpu_ms_per_request"] = round((server.cpu_seconds() - cpu0) * 1000 / len(bodies), 2)
     return result
 
@@ -603,7 +604,8 @@ def measure_import(server: Server, staff_token: str, office_code: str, filename:
     result = {"rows": rows, "file_mb": round(len(data) / 2**20, 2), "seconds": round(seconds, 2),
               "rows_per_s": round(rows / seconds), "server_cpu_s": round(cpu, 2),
               "seconds_per_100k_rows": round(seconds * 100_000 / rows, 2),
-              "batches": len(payload.get("batches", []))}
+              "batches": len(payload.get("batches", [])),
+              "loadavg_1m_after": round(os.getloadavg()[0], 2)}
     if probe:
         result["status_probe_during_import"] = probe
     return result

@@ -40,6 +40,15 @@ def test_publishing_errors(client, staff, listed):
     assert publish(client, staff, ["JD-N1"]).status_code == 201
     again = publish(client, staff, ["JD-N1"])
     assert again.status_code == 409 and again.json()["code"] == "already_published"
+    # A supplementary list for a published batch gets a notice (and a deadline) of its own.
+    extra_id = valid_id()
+    assert import_rows(client, staff, [("补充", extra_id, "ZS-X", "电工", "四级", "JD-N1")]).status_code == 201
+    supplement = publish(client, staff, ["JD-N1"], published_on="2026-02-10")
+    assert supplement.status_code == 201 and supplement.json()["certificates"] == 1
+    first = client.post("/api/v1/status", json={"name": listed[0][0], "id_number": listed[0][1]}).json()
+    assert first["certificates"][0]["notice"]["deadline"] == "2026-10-20"
+    extra = client.post("/api/v1/status", json={"name": "补充", "id_number": extra_id}).json()
+    assert extra["certificates"][0]["notice"]["deadline"] == "2026-03-02"
     assert publish(client, {}, ["JD-N2"]).status_code == 401
 
 

@@ -15,8 +15,6 @@ from app.models import (
     CertificateState,
     CollectionRecord,
     ExamType,
-    NoticeBatch,
-    PickupNotice,
 )
 from app.rules.identity import mask_id
 from app.rules.vocabulary import CERTIFICATE_STATE_LABELS, STEP_LABELS, normalize_name
@@ -36,14 +34,6 @@ def holder_certificates(session: Session, name: str, id_number: str) -> list[Cer
         .where(Certificate.id_number == id_number, Certificate.holder_name == normalize_name(name))
         .order_by(Certificate.id)
     ))
-
-
-def latest_notice(session: Session, batch_id: int) -> PickupNotice | None:
-    return session.scalar(
-        select(PickupNotice).join(NoticeBatch, NoticeBatch.notice_id == PickupNotice.id)
-        .where(NoticeBatch.batch_id == batch_id)
-        .order_by(PickupNotice.published_on.desc(), PickupNotice.id.desc()).limit(1)
-    )
 
 
 def live_application(session: Session, certificate_id: int) -> Application | None:
@@ -85,7 +75,7 @@ def expected_ready(batch: AssessmentBatch, calendar: WorkCalendar) -> dict | Non
 
 def certificate_status(session: Session, cert: Certificate, calendar: WorkCalendar,
                        today: dt.date) -> dict:
-    notice = latest_notice(session, cert.batch_id) if cert.state != CertificateState.PENDING else None
+    notice = cert.notice
     application = live_application(session, cert.id)
     collection = session.scalar(select(CollectionRecord).where(CollectionRecord.certificate_id == cert.id))
     return {

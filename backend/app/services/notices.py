@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.errors import AppError
-from app.models import AssessmentBatch, Certificate, CertificateState, NoticeBatch, Office, PickupNotice
+from app.models import AssessmentBatch, Certificate, CertificateState, Office, PickupNotice
 from app.rules.working_days import WorkCalendar
 from app.schemas import NoticeRequest
 from app.services.holders import PICKUP_WINDOW_WORKING_DAYS
@@ -20,11 +20,11 @@ def publish(session: Session, request: NoticeRequest, office: Office, calendar: 
     if missing:
         raise AppError(422, "unknown_batch", "以下鉴定批次号在该机构没有已导入的名单：" + "、".join(missing),
                        details={"batch_nos": missing})
-    already = sorted({b.batch_no for b in batches if session.scalar(
-        select(NoticeBatch).where(NoticeBatch.batch_id == b.id))})
-    if already:
-        raise AppError(409, "already_published", "以下鉴定批次已发布过领证通知：" + "、".join(already),
-                       details={"batch_nos": already})
+    pending = session.scalar(select(func.count()).select_from(Certificate).where(
+        Certificate.batch_id.in_([b.id for b in batches]), Certificate.state == CertificateState.PENDING))
+    if not pending:
+        raise AppError(409, "already_published",
+                       "这些鉴定批次的名单已全部发布过领证通知，没有待发布的证书。", details={"batch_nos": batch_nos})
     due = calendar.add_working_days(request.published_on, PICKUP_WINDOW_WORKING_DAYS)
     notice = PickupNotice(
         office_id=office.id, published_on=request.published_on, deadline=due.due,
@@ -38,14 +38,14 @@ def publish(session: Session, request: NoticeRequest, office: Office, calendar: 
         update(Certificate)
         .where(Certificate.batch_id.in_([b.id for b in batches]),
                Certificate.state == CertificateState.PENDING)
-        .values(state=CertificateState.READY)
+        .values(state=CertificateState.READY, notice_id=notice.id)
     )
     return notice
 
 
 def notice_public(session: Session, notice: PickupNotice) -> dict:
     count = session.scalar(select(func.count()).select_from(Certificate).where(
-        Certificate.batch_id.in_([b.id for b in notice.batches])))
+        Certificate.notice_id == notice.id))
     return {
         "id": notice.id, "title": notice.title, "office_code": notice.office.code,
         "published_on": notice.published_on.isoformat(), "deadline": notice.deadline.isoformat(),

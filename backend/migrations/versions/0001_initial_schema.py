@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:15:29.830509
+Create Date: 2026-11-26 13:22:50.726618
 """
 from alembic import op
 import sqlalchemy as sa
@@ -111,8 +111,10 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['batch_id'], ['assessment_batches.id'], ),
+    sa.ForeignKeyConstraint(['notice_id'], ['pickup_notices.id'], ),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('certificate_no')
@@ -120,6 +122,7 @@ def upgrade() -> None:
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_id_number'), ['id_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_notice_id'), ['notice_id'], unique=False)
 
     op.create_table('notice_batches',
     sa.Column('notice_id', sa.Integer(), nullable=False),
@@ -225,6 +228,7 @@ def downgrade() -> None:
 
     op.drop_table('notice_batches')
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificates_notice_id'))
         batch_op.drop_index(batch_op.f('ix_certificates_id_number'))
         batch_op.drop_index(batch_op.f('ix_certificates_batch_id'))
 
