@@ -1,0 +1,103 @@
+"""Status, deadline and subscription actions against the real backend."""
+
+from __future__ import annotations
+
+import json
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.status import ActionCheckStatus, ActionDeadline, ActionSubscribe
+from conftest import COLLECTED, MAILED, PENDING_NATIONAL, PROXY_REVIEWING, READY, make_tracker, responses
+
+
+def identity(person: tuple[str, str]) -> dict[str, str]:
+    return {"person_name": person[0], "id_number": person[1]}
+
+
+def assert_no_full_id(dispatcher: CollectingDispatcher, *ids: str) -> None:
+    sent = json.dumps(dispatcher.messages, ensure_ascii=False)
+    for id_number in ids:
+        assert id_number not in sent
+
+
+async def test_ready_certificate(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ActionCheckStatus().run(dispatcher, make_tracker(identity(READY)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_ready"]
+    header, ready = dispatcher.messages
+    assert header["id_masked"] == "330106********0018"
+    assert ready["office_name"].startswith("杭州市职业技能鉴定指导中心")
+    assert ready["deadline"].endswith("日") and ready["occupation"] == "电工"
+    assert events == [SlotSet("city", "杭州"), SlotSet("office_name", ready["office_name"]),
+                      SlotSet("office_phone", ready["office_phone"])]
+    assert_no_full_id(dispatcher, READY[1])
+
+
+async def test_mailed_certificate_names_company_and_tracking_number(
+        backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionCheckStatus().run(dispatcher, make_tracker(identity(MAILED)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_mailed"]
+    mailed = dispatcher.messages[1]
+    assert (mailed["express_company"], mailed["tracking_no"]) == ("示例快递", "SF0000000001")
+    assert_no_full_id(dispatcher, MAILED[1])
+
+
+async def test_collected_certificate(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionCheckStatus().run(dispatcher, make_tracker(identity(COLLECTED)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_collected"]
+    assert dispatcher.messages[1]["method"] == "本人"
+
+
+async def test_pending_national_exam_gives_the_expected_date(
+        backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionCheckStatus().run(dispatcher, make_tracker(identity(PENDING_NATIONAL)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national"]
+    assert dispatcher.messages[1]["due"].startswith("20")
+
+
+async def test_application_under_review(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionCheckStatus().run(dispatcher, make_tracker(identity(PROXY_REVIEWING)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_application"]
+    assert (dispatcher.messages[1]["state_label"], dispatcher.messages[1]["kind_label"]) == ("审核", "委托代领")
+
+
+async def test_not_on_a_list(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ActionCheckStatus().run(
+        dispatcher, make_tracker({"person_name": "陈小明", "id_number": COLLECTED[1]}), domain)
+    assert events == []
+    assert responses(dispatcher) == ["utter_status_not_found"]
+    assert dispatcher.messages[0]["id_masked"] == "330302********0030"
+    assert_no_full_id(dispatcher, COLLECTED[1])
+
+
+async def test_backend_down_says_so(backend_down: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ActionCheckStatus().run(dispatcher, make_tracker(identity(READY)), domain)
+    assert (events, responses(dispatcher)) == ([], ["utter_backend_unavailable"])
+
+
+async def test_deadline_of_the_applicant(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionDeadline().run(dispatcher, make_tracker(identity(READY)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_deadline_personal"]
+    personal = dispatcher.messages[1]
+    assert personal["published_on"] and personal["deadline"] != personal["published_on"]
+
+
+async def test_deadline_rule_without_identity(backend_down: str, dispatcher: CollectingDispatcher,
+                                              domain: dict) -> None:
+    events = await ActionDeadline().run(dispatcher, make_tracker({}), domain)
+    assert (events, responses(dispatcher)) == ([], ["utter_deadline_rule", "utter_deadline_offer_lookup"])
+
+
+async def test_deadline_when_not_found_gives_the_rule(backend: str, dispatcher: CollectingDispatcher,
+                                                      domain: dict) -> None:
+    await ActionDeadline().run(dispatcher, make_tracker({"person_name": "无此人", "id_number": READY[1]}), domain)
+    assert responses(dispatcher) == ["utter_status_not_found", "utter_deadline_rule"]
+
+
+async def test_subscribe_uses_channel_and_sender(backend: str, dispatcher: CollectingDispatcher,
+                                                 domain: dict) -> None:
+    tracker = make_tracker(identity(PENDING_NATIONAL), input_channel="socketio", sender_id="sub-1")
+    events = await ActionSubscribe().run(dispatcher, tracker, domain)
+    assert events == []
+    assert responses(dispatcher) == ["utter_subscribed"]
+    assert dispatcher.messages[0]["id_masked"] == "330402********004X"
