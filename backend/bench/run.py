@@ -180,19 +180,20 @@ class Database:
             self._name = None
 
 
-def _bulk(conn: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[tuple]) -> None:
-    """Set-up only: COPY on PostgreSQL, a Core executemany on SQLite."""
+def _bulk(conn: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict]) -> None:
+    """Set-up only: COPY on PostgreSQL, a Core executemany on SQLite. Rows are keyed by column
+    name, so columns added to the schema later take their defaults."""
     if not rows:
         return
-    columns = [c.name for c in table.columns]
     if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row([row[c] for c in columns])
         return
-    conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+    conn.execute(table.insert(), rows)
 
 
 def load_data(db: Database, count: int, rng: random.Random, people: People, today: dt.date) -> dict:
@@ -222,6 +223,7 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
     cert_id = batch_id = notice_id = app_id = step_id = 0
     batch_numbers = math.ceil(count / (BATCH_SIZE * BATCHES_PER_NUMBER))
     made = 0
+    has_notice_id = "notice_id" in Certificate.__table__.c
 
     def flush(conn: sqlalchemy.Connection, final: bool = False) -> None:
         # Parents first: the foreign keys are checked on SQLite (PRAGMA foreign_keys=ON).
@@ -246,17 +248,19 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
             if published:
                 notice_id += 1
                 published_on = today - dt.timedelta(days=rng.randrange(1, 700))
-                notices.append((notice_id, office_id, f"领取证书通知（{batch_no}）", published_on,
-                                published_on + dt.timedelta(days=14), False, now))
+                notices.append({"id": notice_id, "office_id": office_id, "title": f"领取证书通知（{batch_no}）",
+                                "published_on": published_on, "deadline": published_on + dt.timedelta(days=14),
+                                "deadline_estimated": False, "created_at": now})
             pairs = rng.sample([(o, lv) for o in OCCUPATIONS for lv in LEVELS], BATCHES_PER_NUMBER)
             for occupation, level in pairs:
                 if made >= count:
                     break
                 batch_id += 1
-                batches.append((batch_id, batch_no, occupation, level, "national" if national else "local",
-                                blanks_on, office_id))
+                batches.append({"id": batch_id, "batch_no": batch_no, "occupation": occupation, "level": level,
+                                "exam_type": "national" if national else "local",
+                                "blanks_arrived_on": blanks_on, "office_id": office_id})
                 if published:
-                    notice_batches.append((notice_id, batch_id))
+                    notice_batches.append({"notice_id": notice_id, "batch_id": batch_id})
                 for _ in range(min(BATCH_SIZE, count - made)):
                     made += 1
                     cert_id += 1
@@ -271,8 +275,10 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
                         pending_holders.append(holder)
                     elif rng.random() < COLLECTED_SHARE:
                         state = "collected"
-                        collections.append((len(collections) + counts["collection_records"] + 1, cert_id,
-                                            None, "本人", name, now, True, "staff"))
+                        collections.append({
+                            "id": len(collections) + counts["collection_records"] + 1, "certificate_id": cert_id,
+                            "application_id": None, "method": "本人", "collector_name": name,
+                            "collected_at": now, "receipt_signed": True, "recorded_by": "staff"})
                     elif rng.random() < APPLICATION_SHARE:
                         app_id += 1
                         kind = rng.choice(("mail", "proxy"))
@@ -280,21 +286,29 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
                                                 "delivered", "rejected"))
                         if app_state == "delivered":
                             state = "mailed"
-                        applications.append((
-                            app_id, f"SQ{today:%Y%m%d}{app_id:07d}", kind, app_state,
-                            f"bench-{app_id:09d}", secrets.token_hex(32), secrets.token_hex(16),
-                            cert_id, None, name, id_number,
-                            "13800000000" if kind == "mail" else None,
-                            "杭州市示例路1号（示例地址）" if kind == "mail" else None,
-                            "代领人" if kind == "proxy" else None,
-                            None, None, None, None,
-                            "材料不全" if app_state == "rejected" else None,
-                            today + dt.timedelta(days=7), False, "web", now))
+                        applications.append({
+                            "id": app_id, "number": f"SQ{today:%Y%m%d}{app_id:07d}", "kind": kind,
+                            "state": app_state, "idempotency_key": f"bench-{app_id:09d}",
+                            "request_hash": secrets.token_hex(32), "access_token": secrets.token_hex(16),
+                            "certificate_id": cert_id, "batch_id": None, "applicant_name": name,
+                            "applicant_id_number": id_number,
+                            "phone": "13800000000" if kind == "mail" else None,
+                            "address": "杭州市示例路1号（示例地址）" if kind == "mail" else None,
+                            "proxy_name": "代领人" if kind == "proxy" else None,
+                            "proxy_id_number": None, "organization_name": None, "headcount": None,
+                            "visit_date": None, "reason": "材料不全" if app_state == "rejected" else None,
+                            "delivery_due_on": today + dt.timedelta(days=7), "delivery_due_estimated": False,
+                            "channel": "web", "created_at": now})
                         for step_state in ("applied", app_state) if app_state != "applied" else ("applied",):
                             step_id += 1
-                            steps.append((step_id, app_id, step_state, now, "staff", None))
-                    certs.append((cert_id, name, id_number, f"ZS{cert_id:010d}", occupation, level,
-                                  batch_id, office_id, state, now))
+                            steps.append({"id": step_id, "application_id": app_id, "state": step_state,
+                                          "at": now, "actor": "staff", "reason": None})
+                    cert = {"id": cert_id, "holder_name": name, "id_number": id_number,
+                            "certificate_no": f"ZS{cert_id:010d}", "occupation": occupation, "level": level,
+                            "batch_id": batch_id, "office_id": office_id, "state": state, "imported_at": now}
+                    if has_notice_id:  # certificates remember the notice that published them
+                        cert["notice_id"] = notice_id if published else None
+                    certs.append(cert)
                     if len(certs) >= LOAD_CHUNK:
                         flush(conn)
         flush(conn, final=True)
