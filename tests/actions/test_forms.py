@@ -1,0 +1,106 @@
+"""Form validation actions: every slot's re-ask, the shared name/ID validation, and the
+confirmation that fixes an idempotency key."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms.applications import ValidateMailForm, ValidateOrganizationForm, ValidateProxyForm
+from actions.forms.lookups import ValidateMaterialsForm, ValidateOfficeForm, ValidateStatusForm
+from conftest import READY, make_tracker, responses
+
+
+async def validate(action, dispatcher, domain, *, slots=None, candidates, intent="inform", form=None):
+    tracker = make_tracker(slots, candidates=candidates, intent=intent,
+                           active_loop=form or action.name()[len("validate_"):])
+    return await action.run(dispatcher, tracker, domain)
+
+
+async def test_valid_name_and_id_are_kept_and_the_id_masked(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateStatusForm(), dispatcher, domain,
+                            candidates={"person_name": "我叫陈小明", "id_number": READY[1]})
+    assert events == [SlotSet("person_name", "陈小明"), SlotSet("id_number", READY[1]),
+                      SlotSet("id_masked", "330106********0018")]
+    assert dispatcher.messages == []
+
+
+async def test_bad_check_digit_is_asked_again(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateMailForm(), dispatcher, domain, candidates={"id_number": "330106199001010019"})
+    assert events == [SlotSet("id_number", None)]
+    assert responses(dispatcher) == ["utter_invalid_id_checksum"]
+
+
+async def test_phone_of_wrong_length(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateMailForm(), dispatcher, domain, candidates={"phone": "1380013800"})
+    assert events == [SlotSet("phone", None)]
+    assert responses(dispatcher) == ["utter_invalid_phone_mobile"]
+
+
+async def test_address_without_a_city(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateMailForm(), dispatcher, domain, candidates={"address": "西湖区文三路8号"})
+    assert events == [SlotSet("address", None)]
+    assert responses(dispatcher) == ["utter_invalid_address_city"]
+
+
+async def test_free_text_name_that_is_not_a_name(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateMailForm(), dispatcher, domain, candidates={"person_name": "好的"})
+    assert events == [SlotSet("person_name", None)]
+    assert responses(dispatcher) == ["utter_invalid_name"]
+
+
+async def test_confirming_fixes_an_idempotency_key(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateMailForm(), dispatcher, domain, intent="affirm",
+                            candidates={"confirm_submission": True})
+    assert [e["name"] for e in events] == ["confirm_submission", "idempotency_key"]
+    assert events[0] == SlotSet("confirm_submission", True)
+    assert len(events[1]["value"]) == 32
+
+
+async def test_denying_the_summary_starts_the_form_over(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    slots = {"person_name": "陈小明", "id_number": READY[1], "phone": "13800138000", "address": "杭州市文三路8号"}
+    events = await validate(ValidateMailForm(), dispatcher, domain, slots=slots, intent="deny",
+                            candidates={"confirm_submission": False})
+    assert {e["name"]: e["value"] for e in events} == {
+        "confirm_submission": None, "person_name": None, "id_number": None, "phone": None, "address": None,
+        "idempotency_key": None}
+    assert responses(dispatcher) == ["utter_submission_restart"]
+
+
+async def test_proxy_cannot_be_the_applicant(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateProxyForm(), dispatcher, domain, slots={"id_number": READY[1]},
+                            candidates={"proxy_id_number": READY[1]})
+    assert events == [SlotSet("proxy_id_number", None)]
+    assert responses(dispatcher) == ["utter_invalid_proxy_is_applicant"]
+
+
+async def test_proxy_id_is_masked_in_its_own_slot(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateProxyForm(), dispatcher, domain, slots={"id_number": READY[1]},
+                            candidates={"proxy_name": "吴小燕", "proxy_id_number": "330106199009090024"})
+    assert events == [SlotSet("proxy_name", "吴小燕"), SlotSet("proxy_id_number", "330106199009090024"),
+                      SlotSet("proxy_id_masked", "330106********0024")]
+
+
+async def test_organization_slots_are_normalised(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateOrganizationForm(), dispatcher, domain, candidates={
+        "organization_name": "单位名称：杭州示例电气有限公司", "batch_no": "jd20260101", "occupation": "电工",
+        "level": "中级工", "headcount": "十二人", "collector_name": "王芳"})
+    assert {e["name"]: e["value"] for e in events} == {
+        "organization_name": "杭州示例电气有限公司", "batch_no": "JD20260101", "occupation": "电工",
+        "level": "四级", "headcount": 12, "collector_name": "王芳"}
+
+
+async def test_visit_date_in_the_past_is_asked_again(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await validate(ValidateOrganizationForm(), dispatcher, domain, candidates={"visit_date": "2020-01-02"})
+    assert events == [SlotSet("visit_date", None)]
+    assert responses(dispatcher) == ["utter_invalid_visit_date_range"]
+
+
+async def test_city_and_pickup_method(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    assert await validate(ValidateOfficeForm(), dispatcher, domain, candidates={"city": "在杭州市"}) == [
+        SlotSet("city", "杭州")]
+    assert await validate(ValidateMaterialsForm(), dispatcher, domain, candidates={"pickup_method": "让朋友代领"}) == [
+        SlotSet("pickup_method", "代领")]
+    assert await validate(ValidateMaterialsForm(), dispatcher, domain, candidates={"pickup_method": "嗯"}) == [
+        SlotSet("pickup_method", None)]
+    assert responses(dispatcher) == ["utter_invalid_pickup_method"]

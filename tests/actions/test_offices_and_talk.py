@@ -1,0 +1,119 @@
+"""Office look-up, materials, fallbacks, handover and stopping a form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.offices
+from actions.conversation import (
+    ActionAskStop,
+    ActionDropForm,
+    ActionFallback,
+    ActionHandoff,
+    ActionResumeForm,
+    consecutive_fallbacks,
+)
+from actions.materials import ActionTellMaterials
+from actions.offices import ActionOfficeInfo
+from conftest import make_tracker, responses
+
+
+def user(intent: str) -> dict:
+    return {"event": "user", "text": "…", "parse_data": {"intent": {"name": intent}}}
+
+
+async def test_office_of_the_city(backend: str, dispatcher: CollectingDispatcher, domain: dict,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(actions.offices, "china_today", lambda: dt.date(2026, 11, 26))  # a Thursday
+    events = await ActionOfficeInfo().run(dispatcher, make_tracker({"city": "宁波市"}), domain)
+    assert responses(dispatcher) == ["utter_office_info"]
+    info = dispatcher.messages[0]
+    assert info["office_name"].startswith("宁波市职业技能鉴定指导中心") and info["office_hours"]
+    assert events == [SlotSet("city", "宁波"), SlotSet("office_name", info["office_name"]),
+                      SlotSet("office_phone", info["office_phone"])]
+
+
+async def test_office_closed_today_by_the_calendar(backend: str, dispatcher: CollectingDispatcher, domain: dict,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(actions.offices, "china_today", lambda: dt.date(2026, 10, 1))  # National Day
+    await ActionOfficeInfo().run(dispatcher, make_tracker({"city": "杭州"}), domain)
+    assert responses(dispatcher) == ["utter_office_info", "utter_office_more", "utter_office_closed_today"]
+
+
+async def test_office_unknown_city(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ActionOfficeInfo().run(dispatcher, make_tracker({"city": "拉萨"}), domain)
+    assert events == [SlotSet("city", None)]
+    assert responses(dispatcher) == ["utter_office_not_found"]
+
+
+async def test_office_backend_down(backend_down: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    assert await ActionOfficeInfo().run(dispatcher, make_tracker({"city": "杭州"}), domain) == []
+    assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+async def test_office_without_a_city_inside_another_form(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    assert await ActionOfficeInfo().run(dispatcher, make_tracker({}, active_loop="mail_form"), domain) == []
+    assert responses(dispatcher) == ["utter_office_need_city"]
+
+
+@pytest.mark.parametrize("method, response", [
+    ("本人", "utter_materials_self"), ("代领", "utter_materials_proxy"), ("单位", "utter_materials_organization"),
+    (None, "utter_materials_all"),
+])
+async def test_materials_by_pickup_method(method: str | None, response: str, dispatcher: CollectingDispatcher,
+                                          domain: dict) -> None:
+    assert await ActionTellMaterials().run(dispatcher, make_tracker({"pickup_method": method}), domain) == []
+    assert responses(dispatcher) == [response]
+
+
+def test_consecutive_fallbacks_are_counted_from_the_end() -> None:
+    events = [user("nlu_fallback"), user("greet"), user("nlu_fallback"), {"event": "bot"}, user("nlu_fallback")]
+    assert consecutive_fallbacks(events) == 2
+    assert consecutive_fallbacks([user("greet")]) == 0
+
+
+async def test_first_fallback_asks_to_rephrase(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionFallback().run(dispatcher, make_tracker({}, intent="nlu_fallback",
+                                                        events=[user("greet")]), domain)
+    assert responses(dispatcher) == ["utter_please_rephrase"]
+
+
+async def test_second_fallback_hands_over_with_the_office_phone(dispatcher: CollectingDispatcher,
+                                                                domain: dict) -> None:
+    tracker = make_tracker({"office_phone": "0571-00000001", "office_name": "杭州市中心"}, intent="nlu_fallback",
+                           events=[user("nlu_fallback"), {"event": "bot", "text": "?"}])
+    await ActionFallback().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_handoff_office"]
+    assert dispatcher.messages[0]["office_phone"] == "0571-00000001"
+
+
+async def test_handoff_without_an_office(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionHandoff().run(dispatcher, make_tracker({}, intent="human_handoff"), domain)
+    assert responses(dispatcher) == ["utter_handoff"]
+
+
+async def test_stop_remembers_the_paused_form(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    history = [{"event": "active_loop", "name": "mail_form"}, user("inform"), {"event": "active_loop", "name": None}]
+    events = await ActionAskStop().run(dispatcher, make_tracker({}, intent="stop", events=history), domain)
+    assert events == [SlotSet("stopped_form", "mail_form")]
+    assert responses(dispatcher) == ["utter_ask_confirm_stop"]
+
+
+async def test_confirmed_stop_clears_what_the_form_collected(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    slots = {"stopped_form": "mail_form", "person_name": "陈小明", "phone": "13800138000", "address": None}
+    events = await ActionDropForm().run(dispatcher, make_tracker(slots, intent="affirm"), domain)
+    assert events == [SlotSet("person_name", None), SlotSet("phone", None), SlotSet("stopped_form", None),
+                      SlotSet("requested_slot", None), SlotSet("idempotency_key", None),
+                      SlotSet("confirm_submission", None)]
+    assert responses(dispatcher) == ["utter_form_stopped"]
+
+
+async def test_declined_stop_resumes(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ActionResumeForm().run(dispatcher, make_tracker({"stopped_form": "mail_form"}, intent="deny"),
+                                          domain)
+    assert events == [SlotSet("stopped_form", None)]
+    assert responses(dispatcher) == ["utter_form_resumed"]
