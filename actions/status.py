@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import ABC
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -183,3 +183,32 @@ class ActionSubscribe(BackendAction):
         dispatcher.utter_message(response="utter_subscribed", person_name=name,
                                  id_masked=result.content.get("id_number_masked") or mask_id(id_number))
         return []
+
+
+IDENTITY_SLOTS = ("person_name", "id_number", "id_masked")
+
+
+def slots_set_by_latest_message(events: list[dict]) -> set[str]:
+    """Slots filled from the latest user message (the events after it, before any action)."""
+    names: set[str] = set()
+    for event in reversed(events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot":
+            names.add(event.get("name"))
+    return names
+
+
+class ActionForgetOldIdentity(Action):
+    """Before a new status look-up: forget a name and ID from earlier in the conversation,
+    unless the applicant has just given them, so that the form asks for them again."""
+
+    def name(self) -> str:
+        return "action_forget_old_identity"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        fresh = slots_set_by_latest_message(tracker.events)
+        if {"person_name", "id_number"} & fresh:
+            return []
+        return [SlotSet(slot, None) for slot in IDENTITY_SLOTS if tracker.get_slot(slot) is not None]

@@ -82,7 +82,13 @@ _NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢�
 
 
 def check_person_name(raw: object) -> Check:
-    text = re.sub(r"\s+", " ", str(raw or "")).strip()
+    """A name typed alone or with other details ("陈小明，身份证3301…"): the first part."""
+    text = _NAME_PREFIX.sub("", ID_IN_TEXT.sub(" ", str(raw or "")).strip())
+    text = re.sub(r"(身份证号码|身份证号|身份证|电话|手机)[是为：:]?\s*[\dXx\-]*", " ", text)
+    parts = [p for p in re.split(r"[\s,，;；、]+", text) if p]
+    text = parts[0] if parts else ""
+    if re.fullmatch(r"[A-Za-z]+", text) and len(parts) > 1 and all(re.fullmatch(r"[A-Za-z]+", p) for p in parts):
+        text = " ".join(parts)
     text = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", text)).strip()
     text = re.sub(r"[•・∙‧.．](?=[\u4e00-\u9fff])", "·", text)
     if _CHINESE_NAME.fullmatch(text) and 2 <= len(text) <= 20 and text not in _NOT_NAMES:

@@ -196,7 +196,7 @@ def publish_people(backend_url: str, count: int = 1, *, occupation: str = "电�
     n = next(_serial)
     stamp = int(time.time()) % 100000
     batch_no = f"JD2026{stamp:05d}{n:03d}"
-    people = [(f"测试{'甲乙丙丁戊己庚辛'[i % 8]}{'一二三四五六七八九十'[n % 10]}", id_with_check_digit(f"330106{1980 + n % 20}0{1 + i % 9}1{i % 10}{n % 1000:03d}"))
+    people = [(f"测试{'甲乙丙丁戊己庚辛'[i % 8]}{'一二三四五六七八九十'[n % 10]}", id_with_check_digit(f"330106{1990 + n % 15}0{1 + i % 9}1{i % 10}{n % 1000:03d}"))
               for i in range(count)]
     rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号"] + [
         f"{name},{id_number},ZS{batch_no}{i:03d},{occupation},{level},{batch_no}"

@@ -101,3 +101,17 @@ async def test_subscribe_uses_channel_and_sender(backend: str, dispatcher: Colle
     assert events == []
     assert responses(dispatcher) == ["utter_subscribed"]
     assert dispatcher.messages[0]["id_masked"] == "330402********004X"
+
+
+async def test_new_lookup_forgets_an_old_identity(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    from actions.status import ActionForgetOldIdentity
+    tracker = make_tracker({**identity(READY), "id_masked": "330106********0018"}, intent="check_status")
+    assert await ActionForgetOldIdentity().run(dispatcher, tracker, domain) == [
+        SlotSet("person_name", None), SlotSet("id_number", None), SlotSet("id_masked", None)]
+
+
+async def test_new_lookup_keeps_what_the_message_just_gave(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    from actions.status import ActionForgetOldIdentity
+    tracker = make_tracker({"id_masked": "x"}, intent="check_status", candidates=identity(COLLECTED))
+    assert await ActionForgetOldIdentity().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []

@@ -57,7 +57,8 @@ def test_masking_keeps_six_and_four() -> None:
 
 @pytest.mark.parametrize("raw, name", [
     ("陈小明", "陈小明"), ("我叫林晓红", "林晓红"), ("姓名：赵大伟。", "赵大伟"),
-    ("阿卜杜拉·买买提", "阿卜杜拉·买买提"), ("Zhang San", "Zhang San"),
+    ("阿卜杜拉·买买提", "阿卜杜拉·买买提"), ("Zhang San", "Zhang San"), ("我叫 陈小明", "陈小明"),
+    ("陈小明 330106199001010018", "陈小明"), ("陈小明，身份证号：330106199001010018", "陈小明"),
 ])
 def test_names(raw: str, name: str) -> None:
     assert check_person_name(raw).value == name
