@@ -1,0 +1,58 @@
+"""The actions and the domain agree: every response an action names exists, no response
+can print a full ID number, every form has its validation action, the intent contract holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rasa_sdk.executor import ActionExecutor
+
+ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "human_handoff", "ask_materials",
+    "ask_location", "ask_office_hours", "ask_deadline", "ask_pickup_notice", "request_mail", "request_proxy",
+    "ask_organization_pickup", "check_status", "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate",
+    "ask_correction", "ask_legal_basis", "subscribe_notice", "inform", "stop", "out_of_scope",
+}
+CONTRACT_ENTITIES = {"person_name", "id_number", "phone", "address", "city", "pickup_method", "occupation",
+                     "level", "batch_no"}
+
+
+def response_names_in_actions() -> set[str]:
+    names: set[str] = set()
+    for path in ACTIONS_DIR.rglob("*.py"):
+        names |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_every_response_named_by_an_action_exists(domain: dict) -> None:
+    assert response_names_in_actions() - set(domain["responses"]) == set()
+
+
+def test_no_response_prints_a_full_id_number(domain: dict) -> None:
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            placeholders = set(re.findall(r"(?<!\{)\{([a-z_]+)\}(?!\})", variant.get("text", "")))
+            assert not placeholders & {"id_number", "proxy_id_number", "collector_id_number"}, name
+
+
+def test_every_form_has_a_registered_validation_action(domain: dict) -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    for form in domain["forms"]:
+        assert f"validate_{form}" in executor.actions
+        assert f"validate_{form}" in domain["actions"]
+    declared = {a if isinstance(a, str) else next(iter(a)) for a in domain["actions"]}
+    assert set(executor.actions) == declared
+
+
+def test_intent_and_entity_contract(domain: dict) -> None:
+    assert set(domain["intents"]) == CONTRACT_INTENTS
+    assert set(domain["entities"]) == CONTRACT_ENTITIES
+
+
+def test_every_required_slot_is_asked(domain: dict) -> None:
+    for form, spec in domain["forms"].items():
+        for slot in spec["required_slots"]:
+            assert f"utter_ask_{slot}" in domain["responses"] or f"utter_ask_{form}_{slot}" in domain["responses"]
