@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.orm import sessionmaker
 
 from app.api.main import api_router
 from app.core.config import Settings, get_settings
+from app.core.db import make_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import install_id_masking
 from app.rules.rate_limit import SlidingWindowLimiter
+from app.services.notifications import NoticeDispatcher, RasaNotifier
+
+
+def notice_dispatcher(settings: Settings) -> NoticeDispatcher | None:
+    if not settings.rasa_url:
+        return None
+    factory = sessionmaker(make_engine(settings.database_url), expire_on_commit=False)
+    return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_token),
+                            max_attempts=settings.notify_max_attempts,
+                            backoff_seconds=settings.notify_backoff_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,7 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         install_id_masking()
+        dispatcher = notice_dispatcher(settings)
+        task = (asyncio.create_task(dispatcher.run_forever(settings.notify_poll_seconds))
+                if dispatcher else None)
         yield
+        if task is not None:
+            task.cancel()
 
     app = FastAPI(
         title="领取技能人员国家职业资格证书 · 领证名单服务",

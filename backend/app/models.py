@@ -248,6 +248,36 @@ class NoticeSubscription(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a dispatcher
+    SENT = "sent"
+    FAILED = "failed"  # attempts exhausted
+    UNKNOWN = "unknown"  # a dispatcher died mid-send: not retried, so no one hears twice
+
+
+class NoticeDelivery(Base):
+    """One pickup notice to one subscribed conversation; the unique pair is what keeps a
+    person from being told twice."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (UniqueConstraint("notice_id", "subscription_id"),
+                      Index("ix_notice_deliveries_due", "state", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("pickup_notices.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("notice_subscriptions.id"))
+    state: Mapped[str] = mapped_column(String(10), default=DeliveryState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    subscription: Mapped[NoticeSubscription] = relationship()
+    notice: Mapped[PickupNotice] = relationship()
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

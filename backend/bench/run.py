@@ -418,6 +418,11 @@ class Client:
         response = self.conn.getresponse()
         return response.status, response.read()
 
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.conn.request("GET", path)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
     def close(self) -> None:
         self.conn.close()
 
@@ -443,6 +448,28 @@ def latency_summary(latencies: list[float], wall: float, statuses: Counter) -> d
         "wall_s": round(wall, 2),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
     }
+
+
+def measure_health(server: Server, n: int) -> dict:
+    """GET /api/v1/health (a session and SELECT 1): the framework's floor under every request."""
+    client = Client(server.port)
+    latencies, statuses = [], Counter()
+    try:
+        for _ in range(50):
+            client.get("/api/v1/health")
+        cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+        for _ in range(n):
+            s0 = time.perf_counter()
+            status, _ = client.get("/api/v1/health")
+            latencies.append(time.perf_counter() - s0)
+            statuses[status] += 1
+        wall = time.perf_counter() - t0
+    finally:
+        client.close()
+    result = latency_summary(latencies, wall, statuses)
+    result["threads"] = 1
+    result["server_cpu_ms_per_request"] = round((server.cpu_seconds() - cpu0) * 1000 / n, 2)
+    return result
 
 
 def status_bodies(rng: random.Random, holders: list[tuple[str, str]], people: People, n: int,
@@ -672,7 +699,7 @@ class ThrowawayPostgres:
 def print_table(results: dict) -> None:
     rows = [("set-up", f"{results['setup']['certificates']:,} certificates loaded in "
                        f"{results['setup']['load_seconds']} s, database {results['setup']['db_size_mb']} MB")]
-    for key, label in (("status_sequential", "status, 1 connection"),
+    for key, label in (("health_baseline", "health (floor)"), ("status_sequential", "status, 1 connection"),
                        ("status_concurrent", "status, concurrent")):
         s = results.get(key)
         if s:
@@ -775,6 +802,8 @@ def main(argv: list[str] | None = None) -> int:
             "setup": data["summary"], "skipped": {},
         }
 
+        log("health: 500 sequential (framework floor)")
+        results["health_baseline"] = measure_health(server, 500)
         n_seq, n_conc = args.status_requests, args.concurrent_requests
         bodies = status_bodies(rng, holders, people, args.warmup + n_seq + n_conc + 500, args.miss_share)
         log(f"status: {args.warmup} warm-up, {n_seq} sequential")

@@ -29,8 +29,13 @@ class Settings(BaseSettings):
     # Requests from these addresses may name the end client in X-Client-Id (the
     # action server speaks for many applicants from one address).
     trusted_forwarders: list[str] = ["127.0.0.1", "::1"]
-    # Demo data is loaded when the database is empty (`make backend`, `make run`).
-    load_demo_data: bool = False
+    # Pushed pickup notices go through Rasa's HTTP API (trigger_intent); off without RASA_URL.
+    rasa_url: str | None = None
+    rasa_token: str | None = None
+    push_channels: list[str] = ["socketio", "wechat"]
+    notify_poll_seconds: float = 2.0
+    notify_max_attempts: int = 5
+    notify_backoff_seconds: float = 30.0
 
     @model_validator(mode="after")
     def _staff_token_outside_development(self) -> "Settings":

@@ -10,6 +10,7 @@ from app.models import AssessmentBatch, Certificate, CertificateState, Office, P
 from app.rules.working_days import WorkCalendar
 from app.schemas import NoticeRequest
 from app.services.holders import PICKUP_WINDOW_WORKING_DAYS
+from app.services.offices import office_public
 
 
 def publish(session: Session, request: NoticeRequest, office: Office, calendar: WorkCalendar) -> PickupNotice:
@@ -48,6 +49,7 @@ def notice_public(session: Session, notice: PickupNotice) -> dict:
         Certificate.notice_id == notice.id))
     return {
         "id": notice.id, "title": notice.title, "office_code": notice.office.code,
+        "office": office_public(notice.office),
         "published_on": notice.published_on.isoformat(), "deadline": notice.deadline.isoformat(),
         "deadline_estimated": notice.deadline_estimated,
         "batches": [{"batch_no": b.batch_no, "occupation": b.occupation, "level": b.level}

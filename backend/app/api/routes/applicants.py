@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import CalendarDep, ClientDep, SessionDep, TodayDep, enforce_lookup_limits
+from app.api.deps import CalendarDep, ClientDep, SessionDep, SettingsDep, TodayDep, enforce_lookup_limits
 from app.core.errors import AppError, not_found
 from app.rules.identity import mask_id, normalize_id
 from app.schemas import ApplicationRequest, StatusQuery, SubscriptionRequest
@@ -72,6 +72,8 @@ def contact_form(number: str, token: str, session: SessionDep) -> HTMLResponse:
 
 
 @router.post("/subscriptions", status_code=201)
-def subscriptions(body: SubscriptionRequest, session: SessionDep, today: TodayDep,
-                  client: ClientDep) -> dict:
-    return subscribe(session, body, actor=f"applicant:{client}", today=today)
+def subscriptions(request: Request, body: SubscriptionRequest, session: SessionDep, today: TodayDep,
+                  client: ClientDep, settings: SettingsDep) -> dict:
+    enforce_lookup_limits(request, client, normalize_id(body.id_number, today=today))
+    return subscribe(session, body, actor=f"applicant:{client}", today=today,
+                     push_channels=settings.push_channels)

@@ -11,7 +11,9 @@ from sqlalchemy import text
 from app.api.deps import CalendarDep, SessionDep
 from app.core.errors import AppError
 from app.rules.working_days import MAX_PERIOD_DAYS
+from app.models import PickupNotice
 from app.services.calendar import year_overview
+from app.services.notices import notice_public
 from app.services.offices import find_offices, office_by_code, office_public
 
 router = APIRouter(tags=["public"])
@@ -53,3 +55,12 @@ def offices(session: SessionDep, city: str | None = None) -> dict:
 @router.get("/offices/{code}")
 def office(session: SessionDep, code: str) -> dict:
     return office_public(office_by_code(session, code))
+
+
+@router.get("/notices/{notice_id}")
+def notice(session: SessionDep, notice_id: int) -> dict:
+    """A published notice is public: where, until when, which batches."""
+    found = session.get(PickupNotice, notice_id)
+    if found is None:
+        raise AppError(404, "notice_not_found", "未找到该领证通知。")
+    return notice_public(session, found)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CalendarDep, SessionDep, StaffDep, TodayDep
+from app.api.deps import CalendarDep, SessionDep, SettingsDep, StaffDep, TodayDep
 from app.core.errors import AppError
 from app.schemas import CollectionRequest, NoticeRequest, OfficeRecord, Transition
 from app.services import audit
@@ -21,6 +21,7 @@ from app.services.collections import record_collection, statistics
 from app.services.holders import application_public
 from app.services.lists import audit_detail, import_list
 from app.services.notices import notice_public, publish
+from app.services.notifications import deliveries_public, queue_for_notice
 from app.services.offices import office_by_code, upsert_offices
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -54,13 +55,20 @@ async def import_published_list(
 
 @router.post("/notices", status_code=201)
 def publish_notice(body: NoticeRequest, session: SessionDep, actor: StaffDep,
-                   calendar: CalendarDep) -> dict:
+                   calendar: CalendarDep, settings: SettingsDep) -> dict:
     office = office_by_code(session, body.office_code)
     notice = publish(session, body, office, calendar)
+    queued = queue_for_notice(session, notice.id, settings.push_channels)
     audit.record(session, actor=actor, action="notice_published", target=office.code,
-                 detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos)})
+                 detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos),
+                         "subscribers_queued": queued})
     session.commit()
-    return notice_public(session, notice)
+    return {**notice_public(session, notice), "subscribers_queued": queued}
+
+
+@router.get("/notices/{notice_id}/deliveries")
+def notice_deliveries(notice_id: int, session: SessionDep, actor: StaffDep) -> dict:
+    return {"notice_id": notice_id, "deliveries": deliveries_public(session, notice_id)}
 
 
 @router.post("/applications/{number}/transitions")
