@@ -8,7 +8,9 @@ if [ -z "${RASA_TOKEN:-}" ]; then
   [ -s var/rasa_token ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/rasa_token)
   RASA_TOKEN=$(cat var/rasa_token)
 fi
-export RASA_TOKEN BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
+# The backend pushes pickup notices through Rasa's HTTP API; the actions call the backend.
+export RASA_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
+export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
 
 pids=()
 cleanup() { trap - EXIT INT TERM; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }
