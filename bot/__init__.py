@@ -1,0 +1,1 @@
+"""Custom Rasa channels of the assistant (credentials.yml names them by module path)."""

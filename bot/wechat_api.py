@@ -1,0 +1,148 @@
+"""WeChat's server API as the channel uses it: customer-service text messages and, for
+people outside the 48-hour window, template messages. All HTTP goes through wechatpy's
+`WeChatClient` (requests, blocking) in a worker thread with a timeout.
+
+Assumed template layout (an approved 公众号 template of the kind "业务办理通知"):
+
+    {{first.DATA}}
+    业务：{{keyword1.DATA}}
+    ...
+    {{keywordN.DATA}}
+    {{remark.DATA}}
+
+The notice's text is split at blank lines: the first paragraph goes to `first`, the
+last to `remark` (when there are three or more), the ones between to `keyword1`,
+`keyword2`, ... in order. Write the pushed response in domain.yml with as many
+paragraphs as the template has fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, Dict, List, Optional
+
+import requests
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bot.wechat_format import mask_ids
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+# 45015: "response out of time limit or subscription is canceled" (48-hour window).
+OUT_OF_WINDOW = 45015
+
+
+class _TimeoutSession(requests.Session):
+    """wechatpy fetches the access token without a timeout; give every call one."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(*args, **kwargs)
+
+
+class _Client(WeChatClient):
+    """wechatpy's client with the API base URL (token endpoint included) configurable."""
+
+    def __init__(self, appid: str, secret: str, api_base_url: str, timeout: float) -> None:
+        super().__init__(appid, secret, timeout=timeout)
+        self.API_BASE_URL = api_base_url
+        self._http = _TimeoutSession(timeout)
+
+    def fetch_access_token(self) -> Dict[str, Any]:
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+
+def template_data(text: str) -> Dict[str, Dict[str, str]]:
+    """The notice text in the assumed template layout (see the module docstring)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    if not paragraphs:
+        return {}
+    data = {"first": {"value": paragraphs[0]}}
+    middle = paragraphs[1:-1] if len(paragraphs) >= 3 else paragraphs[1:]
+    for i, paragraph in enumerate(middle, start=1):
+        data[f"keyword{i}"] = {"value": paragraph}
+    if len(paragraphs) >= 3:
+        data["remark"] = {"value": paragraphs[-1]}
+    return data
+
+
+class WeChatApi:
+    """Sends text to an OpenID: customer-service message first; on 45015 a template
+    message when `template_id` is set. Never raises: a failure is logged and reported
+    as False, since a channel must not break the conversation turn."""
+
+    def __init__(self, appid: str, secret: str, *, api_base_url: str = DEFAULT_API_BASE_URL,
+                 template_id: Optional[str] = None, timeout: float = 5.0) -> None:
+        if not api_base_url.endswith("/"):
+            api_base_url += "/"
+        self.appid = appid
+        self.secret = secret
+        self.api_base_url = api_base_url
+        self.template_id = template_id or None
+        self.timeout = timeout
+        self._client: Optional[_Client] = None
+        # One call at a time: requests.Session and wechatpy's token refresh are not
+        # made for concurrent threads, and the volume here is small.
+        self._lock = threading.Lock()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.appid and self.secret)
+
+    def _call(self, name: str, *args: Any) -> Dict[str, Any]:
+        with self._lock:
+            if self._client is None:
+                self._client = _Client(self.appid, self.secret, self.api_base_url, self.timeout)
+            return getattr(self._client.message, name)(*args)
+
+    async def _send(self, name: str, *args: Any) -> Optional[int]:
+        """errcode of the call: 0 on success, None when WeChat could not be reached."""
+        try:
+            await asyncio.to_thread(self._call, name, *args)
+            return 0
+        except WeChatClientException as e:
+            return e.errcode
+        except requests.RequestException as e:
+            logger.error("wechat.api.unreachable call=%s error=%s", name, type(e).__name__)
+            return None
+
+    async def send_text(self, openid: str, text: str) -> bool:
+        if not self.configured:
+            logger.error("wechat.api.not_configured: appid and secret are needed to send to %s", openid)
+            return False
+        errcode = await self._send("send_text", openid, text)
+        if errcode == 0:
+            return True
+        if errcode == OUT_OF_WINDOW and self.template_id:
+            return await self.send_template(openid, text)
+        logger.error("wechat.api.custom_send_failed openid=%s errcode=%s text=%s",
+                     openid, errcode, mask_ids(text)[:80])
+        return False
+
+    async def send_template(self, openid: str, text: str) -> bool:
+        data = template_data(text)
+        errcode = await self._send("send_template", openid, self.template_id, data)
+        if errcode == 0:
+            logger.info("wechat.api.template_sent openid=%s", openid)
+            return True
+        logger.error("wechat.api.template_send_failed openid=%s errcode=%s text=%s",
+                     openid, errcode, mask_ids(text)[:80])
+        return False
+
+    async def send_texts(self, openid: str, texts: List[str]) -> bool:
+        ok = True
+        for text in texts:
+            ok = await self.send_text(openid, text) and ok
+        return ok
