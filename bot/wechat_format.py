@@ -95,12 +95,18 @@ class TTLCache(Generic[V]):
                 break
             del self._data[oldest_key]
 
+    def pop(self, key: Hashable) -> Optional[V]:
+        value = self.get(key)
+        self._data.pop(key, None)
+        return value
+
     def __len__(self) -> int:
         return len(self._data)
 
 
 class ButtonMemory:
-    """The buttons last shown to each user, so that typing "2" picks the second one."""
+    """The buttons last shown to each user, so that typing "2" picks the second one.
+    They apply to the user's next message only: `resolve` forgets them."""
 
     def __init__(self, ttl: float = 3600, maxsize: int = 10_000) -> None:
         self._cache: TTLCache[List[Dict[str, Any]]] = TTLCache(ttl, maxsize)
@@ -112,10 +118,10 @@ class ButtonMemory:
 
     def resolve(self, sender_id: str, text: str) -> str:
         """The payload of the chosen button when `text` is just its number, else `text`."""
+        buttons = self._cache.pop(sender_id) or []
         choice = unicodedata.normalize("NFKC", text or "").strip()
         if not _CHOICE.match(choice):
             return text
-        buttons = self._cache.get(sender_id) or []
         index = int(choice) - 1
         if 0 <= index < len(buttons) and buttons[index].get("payload"):
             return str(buttons[index]["payload"])
