@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 import xmltodict
 from sanic import Blueprint, response
@@ -127,6 +127,13 @@ class WeChatOutput(OutputChannel):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
 
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"image": image})
+
 
 @dataclass
 class _Turn:
@@ -159,15 +166,26 @@ class WeChatInput(InputChannel):
                 value = os.environ.get(env) or default
             return value
 
+        def text(key: str, env: str, default: Optional[str] = None) -> Optional[str]:
+            value = setting(key, env, default)  # YAML may read a numeric token as int
+            return None if value is None else str(value)
+
+        def seconds(key: str, env: str, default: float) -> float:
+            value = setting(key, env, default)
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise RasaException(f"wechat {key} must be a number of seconds, not {value!r}") from None
+
         return cls(
-            token=setting("token", "WECHAT_TOKEN"),
-            appid=setting("appid", "WECHAT_APPID"),
-            secret=setting("secret", "WECHAT_SECRET"),
-            aes_key=setting("aes_key", "WECHAT_AES_KEY"),
-            api_base_url=setting("api_base_url", "WECHAT_API_BASE_URL", DEFAULT_API_BASE_URL),
-            template_id=setting("template_id", "WECHAT_NOTICE_TEMPLATE_ID"),
-            reply_budget=float(setting("reply_budget", "WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET)),
-            replay_window=float(setting("replay_window", "WECHAT_REPLAY_WINDOW", DEFAULT_REPLAY_WINDOW)),
+            token=text("token", "WECHAT_TOKEN"),
+            appid=text("appid", "WECHAT_APPID"),
+            secret=text("secret", "WECHAT_SECRET"),
+            aes_key=text("aes_key", "WECHAT_AES_KEY"),
+            api_base_url=text("api_base_url", "WECHAT_API_BASE_URL") or DEFAULT_API_BASE_URL,
+            template_id=text("template_id", "WECHAT_NOTICE_TEMPLATE_ID"),
+            reply_budget=seconds("reply_budget", "WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET),
+            replay_window=seconds("replay_window", "WECHAT_REPLAY_WINDOW", DEFAULT_REPLAY_WINDOW),
         )
 
     def __init__(self, token: Optional[str], appid: Optional[str] = None, secret: Optional[str] = None,
@@ -266,7 +284,7 @@ class WeChatInput(InputChannel):
             xml = create_reply(reply, message, render=True)
             if encrypted and self.crypto is not None:
                 xml = self.crypto.encrypt_message(xml, request.args.get("nonce"), request.args.get("timestamp"))
-            return response.text(xml, content_type="application/xml")
+            return response.text(xml, content_type="application/xml; charset=utf-8")
 
         return webhook
 

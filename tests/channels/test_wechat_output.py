@@ -34,9 +34,11 @@ async def test_output_channel_pushes_through_customer_service(recorder):
     # What Rasa's processor does with each bot message of the triggered turn.
     await output.send_response(openid(20), {"text": NOTICE})
     await output.send_response(openid(20), {"text": "请选择：", "buttons": [{"title": "邮寄", "payload": "/request_mail"}]})
+    await output.send_image_url(openid(20), "https://example.org/map.png")
     assert recorder.sent(CUSTOM_SEND) == [
         {"touser": openid(20), "msgtype": "text", "text": {"content": NOTICE}},
         {"touser": openid(20), "msgtype": "text", "text": {"content": "请选择：\n1. 邮寄"}},
+        {"touser": openid(20), "msgtype": "text", "text": {"content": "https://example.org/map.png"}},
     ]
     assert recorder.sent(TEMPLATE_SEND) == []
     assert recorder.token_requests == 1  # the access token is fetched once and reused
@@ -120,6 +122,7 @@ def test_environment_fills_what_credentials_leave_out(monkeypatch):
     assert channel.name() == "wechat" and channel.url_prefix() == "wechat"
     # credentials.yml wins over the environment
     assert WeChatInput.from_credentials({"token": "from-file"}).token == "from-file"
+    assert WeChatInput.from_credentials({"token": 20260930}).token == "20260930"  # YAML reads digits as int
 
 
 def test_bad_aes_key_and_budget_are_refused(monkeypatch):
@@ -131,6 +134,8 @@ def test_bad_aes_key_and_budget_are_refused(monkeypatch):
         WeChatInput.from_credentials({"token": TOKEN, "aes_key": AES_KEY})
     with pytest.raises(RasaException, match="reply_budget"):
         WeChatInput.from_credentials({"token": TOKEN, "reply_budget": 5})
+    with pytest.raises(RasaException, match="reply_budget"):
+        WeChatInput.from_credentials({"token": TOKEN, "reply_budget": "soon"})
 
 
 def test_nothing_is_fetched_at_start(recorder):

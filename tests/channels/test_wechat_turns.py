@@ -84,11 +84,11 @@ async def test_retry_while_the_turn_runs_starts_no_second_turn(wechat, recorder)
 
 
 async def test_retry_that_sees_the_turn_finish_carries_the_passive_reply(wechat, recorder):
-    bot = Bot(replies=["稍慢的答复。"], delay=0.5)
-    harness = await wechat(bot, reply_budget=0.35)
+    bot = Bot(replies=["稍慢的答复。"], delay=0.8)
+    harness = await wechat(bot, reply_budget=0.5)
     xml = text_xml("问题", msg_id=next_msg_id())
-    assert (await harness.post(xml))[1] == "success"  # 0.35 s: the turn is still running
-    _, body = await harness.post(xml)  # the turn finishes 0.15 s into this wait
+    assert (await harness.post(xml))[1] == "success"  # 0.5 s: the turn is still running
+    _, body = await harness.post(xml)  # the turn finishes about 0.3 s into this wait
     assert reply_content(body)["Content"] == "稍慢的答复。"
     assert len(bot.received) == 1
     await asyncio.sleep(0.3)
