@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 import pytest
-from conftest import AES_KEY, APPID, SECRET, TOKEN, Bot, openid, text_xml
+from wechat_helpers import AES_KEY, APPID, SECRET, TOKEN, Bot, openid, text_xml
 from recorder import CUSTOM_SEND, TEMPLATE_SEND
 
 from rasa.shared.exceptions import RasaException

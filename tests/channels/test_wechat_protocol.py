@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import (AES_KEY, ACCOUNT, APPID, TOKEN, Bot, event_xml, image_xml, location_xml,
+from wechat_helpers import (AES_KEY, ACCOUNT, APPID, TOKEN, Bot, event_xml, image_xml, location_xml,
                       openid, reply_content, sign, signed_query, text_xml, voice_xml)
 
 from bot.wechat import UNSUPPORTED_REPLY, WELCOME_TEXT, signature_valid, timestamp_fresh

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import aiohttp
 import pytest
-from conftest import APPID, SECRET, TOKEN, Bot, openid, reply_content, signed_query, text_xml
+from wechat_helpers import APPID, SECRET, TOKEN, Bot, openid, reply_content, signed_query, text_xml
 from recorder import CUSTOM_SEND
 from sanic import Sanic
 

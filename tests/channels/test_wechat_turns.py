@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import Bot, event_xml, next_msg_id, openid, reply_content, text_xml
+from wechat_helpers import Bot, event_xml, next_msg_id, openid, reply_content, text_xml
 from recorder import CUSTOM_SEND
 
 
