@@ -48,6 +48,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = BACKEND_DIR.parent
@@ -155,9 +156,12 @@ class Database:
             raise SystemExit(f"DATABASE_URL must be PostgreSQL (or unset for SQLite), not {parsed.drivername}")
         self.kind, self.path = "postgresql", None
         self._name = f"bench_{secrets.token_hex(4)}"
-        self._admin_url = parsed.set(database="postgres").render_as_string(hide_password=False)
+        # Swap the database name textually: render_as_string() would percent-encode a socket
+        # directory (host=%2Ftmp), which Alembic's config parser rejects as interpolation.
+        parts = urlsplit(database_url)
+        self._admin_url = urlunsplit(parts._replace(path="/postgres"))
         self._admin(f'CREATE DATABASE "{self._name}"')
-        self.url = parsed.set(database=self._name).render_as_string(hide_password=False)
+        self.url = urlunsplit(parts._replace(path=f"/{self._name}"))
 
     def _admin(self, sql: str) -> None:
         engine = create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
