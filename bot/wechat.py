@@ -275,7 +275,7 @@ class WeChatInput(InputChannel):
             except Exception:  # malformed XML or envelope
                 logger.warning("wechat.malformed_body", exc_info=True)
                 return response.text("bad request", status=400)
-            if message is None:
+            if message is None or not message.source:
                 return response.text("bad request", status=400)
 
             reply = await self._answer(message, on_new_message)

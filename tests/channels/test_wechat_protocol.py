@@ -106,6 +106,8 @@ async def test_malformed_body_is_400(wechat):
     harness = await wechat(bot)
     status, _ = await harness.post("<xml><MsgType>text")
     assert status == 400
+    status, _ = await harness.post("<xml><MsgType>text</MsgType><Content>无发送人</Content></xml>")
+    assert status == 400
     assert bot.received == []
 
 
