@@ -14,6 +14,12 @@ The notice's text is split at blank lines: the first paragraph goes to `first`, 
 last to `remark` (when there are three or more), the ones between to `keyword1`,
 `keyword2`, ... in order. Write the pushed response in domain.yml with as many
 paragraphs as the template has fields.
+
+Since 2023-05-04 WeChat drops `first` and `remark` when it delivers a template
+message, and shows each keyword only up to 20 characters, on one line (公告《关于规范
+公众号模板消息的再次公告》, developers.weixin.qq.com/community/develop/doc/
+000a2ae286cdc0f41a8face4c51801). So the keyword paragraphs must carry what matters,
+short; line breaks inside them become spaces here, and longer ones are logged.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 # 45015: "response out of time limit or subscription is canceled" (48-hour window).
 OUT_OF_WINDOW = 45015
+KEYWORD_MAX_CHARS = 20
 
 
 class _TimeoutSession(requests.Session):
@@ -72,7 +79,11 @@ def template_data(text: str) -> Dict[str, Dict[str, str]]:
     data = {"first": {"value": paragraphs[0]}}
     middle = paragraphs[1:-1] if len(paragraphs) >= 3 else paragraphs[1:]
     for i, paragraph in enumerate(middle, start=1):
-        data[f"keyword{i}"] = {"value": paragraph}
+        value = " ".join(paragraph.split())
+        if len(value) > KEYWORD_MAX_CHARS:
+            logger.warning("wechat.template.keyword_too_long keyword%d has %d characters; WeChat shows %d",
+                           i, len(value), KEYWORD_MAX_CHARS)
+        data[f"keyword{i}"] = {"value": value}
     if len(paragraphs) >= 3:
         data["remark"] = {"value": paragraphs[-1]}
     return data

@@ -18,8 +18,8 @@ from bot.wechat_api import DEFAULT_API_BASE_URL, template_data
 from bot.wechat_format import TTLCache, mask_ids, render_message
 
 NOTICE = ("您的技能人员国家职业资格证书已可领取。\n\n"
-          "电工 四级，批次 JD202600001\n\n"
-          "请于2026年10月20日前到杭州市职业技能鉴定指导中心领取。\n\n"
+          "电工 四级\n\n"
+          "2026年10月20日前\n\n"
           "领取时请携带本人身份证原件。")
 
 
@@ -54,8 +54,8 @@ async def test_out_of_window_falls_back_to_the_template_message(recorder):
         "template_id": "TPL_pickup_notice",
         "data": {
             "first": {"value": "您的技能人员国家职业资格证书已可领取。"},
-            "keyword1": {"value": "电工 四级，批次 JD202600001"},
-            "keyword2": {"value": "请于2026年10月20日前到杭州市职业技能鉴定指导中心领取。"},
+            "keyword1": {"value": "电工 四级"},
+            "keyword2": {"value": "2026年10月20日前"},
             "remark": {"value": "领取时请携带本人身份证原件。"},
         },
     }]
@@ -93,10 +93,15 @@ async def test_wrong_secret_is_logged_not_raised(recorder, caplog):
     assert recorder.calls == []
 
 
-def test_template_layout():
+def test_template_layout(caplog):
     assert template_data("只有一段") == {"first": {"value": "只有一段"}}
     assert template_data("标题\n\n内容") == {"first": {"value": "标题"}, "keyword1": {"value": "内容"}}
     assert template_data("") == {}
+    # WeChat shows keywords on one line, up to 20 characters
+    with caplog.at_level(logging.WARNING, logger="bot.wechat_api"):
+        data = template_data("标题\n\n电工\n四级\n\n" + "很" * 21 + "\n\n备注")
+    assert data["keyword1"] == {"value": "电工 四级"}
+    assert "keyword2 has 21 characters" in caplog.text
 
 
 # -- credentials ------------------------------------------------------------------------
