@@ -136,7 +136,6 @@ class StatusLookupAction(BackendAction, ABC):
         return []
 
 
-
 class ActionCheckStatus(StatusLookupAction):
     def name(self) -> str:
         return "action_check_status"
