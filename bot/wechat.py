@@ -46,7 +46,7 @@ from wechatpy.utils import WeChatSigner
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 
-from bot.wechat_api import DEFAULT_API_BASE_URL, WeChatApi
+from bot.wechat_api import DEFAULT_API_BASE_URL, FAILED, WeChatApi
 from bot.wechat_format import ButtonMemory, TTLCache, join_messages, mask_ids, render_message
 
 logger = logging.getLogger(__name__)
@@ -103,14 +103,25 @@ class WeChatCollector(CollectingOutputChannel):
         return CHANNEL
 
 
+class WeChatDeliveryError(RasaException):
+    """WeChat surely did not take a pushed message."""
+
+
 class WeChatOutput(OutputChannel):
     """Pushes bot messages through the customer-service API (template message on 45015).
-    Used for answers that missed the passive-reply budget and for `trigger_intent`
-    with `output_channel=wechat`."""
+    Used for `trigger_intent` with `output_channel=wechat` and, not strict, for answers
+    that missed the passive-reply budget.
 
-    def __init__(self, api: WeChatApi, buttons: Optional[ButtonMemory] = None) -> None:
+    Strict: a message WeChat surely did not take raises WeChatDeliveryError. Rasa's
+    trigger_intent then answers 500 without saving the turn, so the caller (the
+    backend's notice dispatcher) can retry it. When the outcome is unknown (the request
+    left but no answer came) nothing is raised: better a notice possibly lost, and
+    logged, than one told twice."""
+
+    def __init__(self, api: WeChatApi, buttons: Optional[ButtonMemory] = None, *, strict: bool = True) -> None:
         self.api = api
         self.buttons = buttons
+        self.strict = strict
 
     @classmethod
     def name(cls) -> Text:
@@ -122,7 +133,8 @@ class WeChatOutput(OutputChannel):
             return
         if self.buttons is not None:
             self.buttons.remember(recipient_id, [message])
-        await self.api.send_text(recipient_id, text)
+        if await self.api.send_text(recipient_id, text) == FAILED and self.strict:
+            raise WeChatDeliveryError(f"WeChat did not take the message to {recipient_id}")
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -366,7 +378,7 @@ class WeChatInput(InputChannel):
         turn.delivery = PUSHED
         if turn.collector.messages:
             logger.info("wechat.push openid=%s messages=%d", turn.sender_id, len(turn.collector.messages))
-            output = self.get_output_channel()
+            output = WeChatOutput(self.api, self.buttons, strict=False)
             self._spawn(self._send_all(output, turn))
 
     @staticmethod

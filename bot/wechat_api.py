@@ -27,9 +27,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
@@ -41,6 +42,18 @@ DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 # 45015: "response out of time limit or subscription is canceled" (48-hour window).
 OUT_OF_WINDOW = 45015
 KEYWORD_MAX_CHARS = 20
+
+# What became of a message: WeChat accepted it, it surely did not reach WeChat (or
+# WeChat refused it), or nobody knows (the request left, no answer came back).
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """True when the request cannot have reached WeChat (no connection was made)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 class _TimeoutSession(requests.Session):
@@ -91,8 +104,8 @@ def template_data(text: str) -> Dict[str, Dict[str, str]]:
 
 class WeChatApi:
     """Sends text to an OpenID: customer-service message first; on 45015 a template
-    message when `template_id` is set. Never raises: a failure is logged and reported
-    as False, since a channel must not break the conversation turn."""
+    message when `template_id` is set. Never raises: the outcome is returned (SENT,
+    FAILED or UNKNOWN) and every failure logged, with ID numbers masked."""
 
     def __init__(self, appid: str, secret: str, *, api_base_url: str = DEFAULT_API_BASE_URL,
                  template_id: Optional[str] = None, timeout: float = 5.0) -> None:
@@ -118,42 +131,36 @@ class WeChatApi:
                 self._client = _Client(self.appid, self.secret, self.api_base_url, self.timeout)
             return getattr(self._client.message, name)(*args)
 
-    async def _send(self, name: str, *args: Any) -> Optional[int]:
-        """errcode of the call: 0 on success, None when WeChat could not be reached."""
+    async def _send(self, name: str, *args: Any) -> tuple[str, Optional[int]]:
+        """The outcome of one API call and WeChat's errcode when it answered one."""
         try:
             await asyncio.to_thread(self._call, name, *args)
-            return 0
+            return SENT, 0
         except WeChatClientException as e:
-            return e.errcode
+            return FAILED, e.errcode
         except requests.RequestException as e:
-            logger.error("wechat.api.unreachable call=%s error=%s", name, type(e).__name__)
-            return None
+            outcome = FAILED if _never_sent(e) else UNKNOWN
+            logger.error("wechat.api.unreachable call=%s error=%s outcome=%s", name, type(e).__name__, outcome)
+            return outcome, None
 
-    async def send_text(self, openid: str, text: str) -> bool:
+    async def send_text(self, openid: str, text: str) -> str:
         if not self.configured:
             logger.error("wechat.api.not_configured: appid and secret are needed to send to %s", openid)
-            return False
-        errcode = await self._send("send_text", openid, text)
-        if errcode == 0:
-            return True
+            return FAILED
+        outcome, errcode = await self._send("send_text", openid, text)
         if errcode == OUT_OF_WINDOW and self.template_id:
             return await self.send_template(openid, text)
-        logger.error("wechat.api.custom_send_failed openid=%s errcode=%s text=%s",
-                     openid, errcode, mask_ids(text)[:80])
-        return False
+        if outcome != SENT:
+            logger.error("wechat.api.custom_send_failed openid=%s errcode=%s outcome=%s text=%s",
+                         openid, errcode, outcome, mask_ids(text)[:80])
+        return outcome
 
-    async def send_template(self, openid: str, text: str) -> bool:
+    async def send_template(self, openid: str, text: str) -> str:
         data = template_data(text)
-        errcode = await self._send("send_template", openid, self.template_id, data)
-        if errcode == 0:
+        outcome, errcode = await self._send("send_template", openid, self.template_id, data)
+        if outcome == SENT:
             logger.info("wechat.api.template_sent openid=%s", openid)
-            return True
-        logger.error("wechat.api.template_send_failed openid=%s errcode=%s text=%s",
-                     openid, errcode, mask_ids(text)[:80])
-        return False
-
-    async def send_texts(self, openid: str, texts: List[str]) -> bool:
-        ok = True
-        for text in texts:
-            ok = await self.send_text(openid, text) and ok
-        return ok
+        else:
+            logger.error("wechat.api.template_send_failed openid=%s errcode=%s outcome=%s text=%s",
+                         openid, errcode, outcome, mask_ids(text)[:80])
+        return outcome

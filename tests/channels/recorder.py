@@ -5,6 +5,7 @@
     POST /cgi-bin/message/custom/send?access_token=..    -> records the JSON;
          {"errcode": 0} or 45015 for the OpenIDs in `out_of_window`
     POST /cgi-bin/message/template/send?access_token=..  -> records the JSON; {"errcode": 0}
+    Both sends answer 43004 (require subscribe) for the OpenIDs in `unsubscribed`.
 
 A wrong access token gets 40001, as WeChat answers. Runs in a thread of the test
 process (`Recorder`), or alone for manual and end-to-end runs:
@@ -35,6 +36,7 @@ class Recorder:
         self.secret = secret
         self.access_token = secrets.token_urlsafe(24)
         self.out_of_window: Set[str] = set()
+        self.unsubscribed: Set[str] = set()
         self.token_requests = 0
         self.calls: List[Dict[str, Any]] = []  # {"path": ..., "json": ...}
         self._changed = threading.Condition()
@@ -110,6 +112,8 @@ class Recorder:
                 if query.get("access_token") != recorder.access_token:
                     return self._json({"errcode": 40001, "errmsg": "invalid credential"})
                 recorder._record(url.path, body)
+                if body.get("touser") in recorder.unsubscribed:
+                    return self._json({"errcode": 43004, "errmsg": "require subscribe"})
                 if url.path == CUSTOM_SEND and body.get("touser") in recorder.out_of_window:
                     return self._json({"errcode": 45015, "errmsg": "response out of time limit"})
                 reply: Dict[str, Any] = {"errcode": 0, "errmsg": "ok"}

@@ -168,3 +168,22 @@ def test_trigger_intent_outside_48_hours_sends_the_template(rasa_server, recorde
     assert templates == [{"touser": openid(44), "template_id": "TPL_e2e",
                           "data": {"first": {"value": "您的证书已可领取。"},
                                    "keyword1": {"value": "请在10个工作日内领取。"}}}]
+
+
+def test_trigger_intent_that_wechat_refuses_is_an_error_and_leaves_no_turn(rasa_server, recorder_e2e):
+    """The backend's dispatcher retries failed pushes: the failed turn must not stay in
+    the conversation, or a retry would leave two."""
+    user = openid(45)
+    recorder_e2e.unsubscribed.add(user)
+    trigger = {"output_channel": "wechat", "token": AUTH_TOKEN}
+    resp = requests.post(f"{rasa_server}/conversations/{user}/trigger_intent", params=trigger,
+                         data=json.dumps({"name": "EXTERNAL_pickup_ready"}), timeout=30)
+    assert resp.status_code == 500
+    recorder_e2e.unsubscribed.discard(user)
+    resp = requests.post(f"{rasa_server}/conversations/{user}/trigger_intent", params=trigger,
+                         data=json.dumps({"name": "EXTERNAL_pickup_ready"}), timeout=30)
+    assert resp.status_code == 200
+    events = requests.get(f"{rasa_server}/conversations/{user}/tracker", params={"token": AUTH_TOKEN},
+                          timeout=10).json()["events"]
+    assert [e["parse_data"]["intent"]["name"] for e in events if e["event"] == "user"] == ["EXTERNAL_pickup_ready"]
+    assert [e["text"] for e in events if e["event"] == "bot"] == [NOTICE]

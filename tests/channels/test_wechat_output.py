@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
 
 import pytest
 from wechat_helpers import AES_KEY, APPID, SECRET, TOKEN, Bot, openid, text_xml
@@ -13,8 +15,8 @@ from recorder import CUSTOM_SEND, TEMPLATE_SEND
 
 from rasa.shared.exceptions import RasaException
 
-from bot.wechat import WeChatInput, WeChatOutput
-from bot.wechat_api import DEFAULT_API_BASE_URL, template_data
+from bot.wechat import WeChatDeliveryError, WeChatInput, WeChatOutput
+from bot.wechat_api import DEFAULT_API_BASE_URL, FAILED, SENT, UNKNOWN, WeChatApi, template_data
 from bot.wechat_format import TTLCache, mask_ids, render_message
 
 NOTICE = ("您的技能人员国家职业资格证书已可领取。\n\n"
@@ -73,7 +75,7 @@ async def test_out_of_window_without_template_is_logged_not_raised(recorder, mon
     recorder.out_of_window.add(openid(23))
     api = channel_for(recorder).api
     with caplog.at_level(logging.ERROR, logger="bot.wechat_api"):
-        assert await api.send_text(openid(23), "证书可以领取了。") is False
+        assert await api.send_text(openid(23), "证书可以领取了。") == FAILED
     assert "errcode=45015" in caplog.text
     assert recorder.sent(TEMPLATE_SEND) == []
 
@@ -82,15 +84,48 @@ async def test_wechat_unreachable_is_logged_not_raised(recorder, caplog):
     channel = WeChatInput.from_credentials({"token": TOKEN, "appid": APPID, "secret": SECRET,
                                             "api_base_url": "http://127.0.0.1:9/cgi-bin/"})
     with caplog.at_level(logging.ERROR, logger="bot.wechat_api"):
-        assert await channel.api.send_text(openid(24), "你好") is False
+        assert await channel.api.send_text(openid(24), "你好") == FAILED  # nothing listens there
     assert "unreachable" in caplog.text
 
 
 async def test_wrong_secret_is_logged_not_raised(recorder, caplog):
     with caplog.at_level(logging.ERROR, logger="bot.wechat_api"):
-        assert await channel_for(recorder, secret="wrong").api.send_text(openid(25), "你好") is False
+        assert await channel_for(recorder, secret="wrong").api.send_text(openid(25), "你好") == FAILED
     assert "errcode=40125" in caplog.text
     assert recorder.calls == []
+
+
+async def test_push_that_wechat_refused_raises_so_the_caller_can_retry(recorder, monkeypatch):
+    monkeypatch.delenv("WECHAT_NOTICE_TEMPLATE_ID", raising=False)
+    recorder.out_of_window.add(openid(27))
+    output = channel_for(recorder).get_output_channel()
+    with pytest.raises(WeChatDeliveryError):
+        await output.send_response(openid(27), {"text": "证书可以领取了。"})
+
+
+async def test_unknown_outcome_is_not_raised(caplog):
+    """WeChat got the request but never answered: raising would let the caller send
+    the notice again, so the channel only logs it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    api = WeChatApi(APPID, SECRET, api_base_url=f"http://127.0.0.1:{listener.getsockname()[1]}/cgi-bin/",
+                    timeout=0.5)
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.wechat_api"):
+            assert await api.send_text(openid(28), "你好") == UNKNOWN
+        await WeChatOutput(api).send_response(openid(28), {"text": "你好"})  # no exception
+    finally:
+        for conn, _ in accepted:
+            conn.close()
+        listener.close()
+    assert "outcome=unknown" in caplog.text
+
+
+async def test_sent_outcome(recorder):
+    assert await channel_for(recorder).api.send_text(openid(29), "你好") == SENT
 
 
 def test_template_layout(caplog):
