@@ -56,3 +56,17 @@ def test_every_required_slot_is_asked(domain: dict) -> None:
     for form, spec in domain["forms"].items():
         for slot in spec["required_slots"]:
             assert f"utter_ask_{slot}" in domain["responses"] or f"utter_ask_{form}_{slot}" in domain["responses"]
+
+
+def test_every_response_is_used_somewhere(domain: dict) -> None:
+    """`rasa data validate` only sees responses used in stories and rules; this also
+    counts those chosen by actions and the questions forms ask."""
+    data_dir = ACTIONS_DIR.parent / "data"
+    in_data: set[str] = set()
+    for folder in ("rules", "stories"):
+        for path in (data_dir / folder).glob("*.yml"):
+            in_data |= set(re.findall(r"action: (utter_[a-z_]+)", path.read_text(encoding="utf-8")))
+    asked = {f"utter_ask_{slot}" for spec in domain["forms"].values() for slot in spec["required_slots"]}
+    asked |= {f"utter_ask_{form}_{slot}" for form, spec in domain["forms"].items() for slot in spec["required_slots"]}
+    used = in_data | asked | response_names_in_actions() | {"utter_default"}  # utter_default: core fallback
+    assert set(domain["responses"]) - used == set()
