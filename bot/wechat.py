@@ -66,6 +66,9 @@ DEDUP_TTL = 300.0  # WeChat's three retries come within about 15 s
 DEDUP_MAXSIZE = 10_000
 PASSIVE_MAX_BYTES = 2048  # longer answers go out as several customer-service messages
 MAX_BODY_BYTES = 64 * 1024
+# Per call to WeChat's API. A push may take three calls (token, custom message,
+# template): 9 s stays under the 10 s the backend's dispatcher waits for Rasa.
+API_TIMEOUT = 3.0
 
 PASSIVE, PUSHED = "passive", "pushed"
 
@@ -223,7 +226,7 @@ class WeChatInput(InputChannel):
         if not (appid and secret):
             logger.warning("wechat: no appid/secret, so slow answers and pushed messages cannot be sent")
         self.api = WeChatApi(self.appid, secret or "", api_base_url=api_base_url,
-                             template_id=template_id, timeout=5.0)
+                             template_id=template_id, timeout=API_TIMEOUT)
         self.reply_budget = reply_budget
         self.replay_window = replay_window
         self.buttons = ButtonMemory()
