@@ -19,7 +19,14 @@ runs `on_new_message` once, as a background task; every delivery of the message
 The decision is taken without awaiting in between, so exactly one of the two happens.
 
 Subscribing sends `/greet` to Rasa, so the welcome text comes from domain.yml. Voice
-with `Recognition` counts as text. Other message types get `UNSUPPORTED_REPLY`.
+with `Recognition` counts as text. Other message types and events get
+`UNSUPPORTED_REPLY`, except the `SILENT_EVENTS` (unsubscribe, WeChat's own reports).
+Buttons become numbered lines; a bare number typed next picks that button's payload.
+
+Settings (credentials.yml keys, or the environment when a key is empty): token
+WECHAT_TOKEN (required), appid WECHAT_APPID, secret WECHAT_SECRET, aes_key
+WECHAT_AES_KEY (safe mode), template_id WECHAT_NOTICE_TEMPLATE_ID, api_base_url
+WECHAT_API_BASE_URL, reply_budget WECHAT_REPLY_BUDGET, replay_window WECHAT_REPLAY_WINDOW.
 """
 
 from __future__ import annotations
