@@ -59,7 +59,7 @@ validate: $(RASA_VENV)/.installed ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
 
 test-rasa: $(RASA_VENV)/.installed validate train ## Action tests against a real backend, then the test stories
-	$(RASA_VENV)/bin/python -m pytest tests -q -p no:cacheprovider
+	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
 
 bench: $(BACKEND_VENV)/.installed ## Benchmarks (not part of make test); figures go into reports/

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -26,6 +27,7 @@ class RasaRecorder:
     def __init__(self) -> None:
         self.calls: list[dict] = []
         self.failures_left = 0
+        self.delay = 0.0
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +36,7 @@ class RasaRecorder:
                 url = urlparse(self.path)
                 recorder.calls.append({"path": url.path, "query": parse_qs(url.query),
                                        "body": json.loads(self.rfile.read(length) or b"{}")})
+                time.sleep(recorder.delay)
                 status = 500 if recorder.failures_left > 0 else 200
                 recorder.failures_left -= 1
                 self.send_response(status)
@@ -188,3 +191,16 @@ def test_the_running_backend_dispatches_on_its_own(settings, engine, rasa, staff
         while not rasa.calls and time.monotonic() < deadline:
             time.sleep(0.05)
     assert [c["path"] for c in rasa.calls] == ["/conversations/web-auto/trigger_intent"]
+
+
+def test_no_answer_from_rasa_is_unknown_and_never_resent(client, staff, people, engine, rasa, session):
+    dispatcher = NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
+                                  RasaNotifier(rasa.url, None, timeout=0.5), max_attempts=5)
+    rasa.delay = 1.5
+    _subscribe(client, "wechat", "openid-slow", people[0])
+    publish(client, staff, ["JD-SUB"])
+    assert dispatcher.run_once() == 1
+    [delivery] = session.scalars(select(NoticeDelivery)).all()
+    assert delivery.state == DeliveryState.UNKNOWN and "did not answer" in delivery.last_error
+    assert dispatcher.run_once(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)) == 0
+    assert len(rasa.calls) == 1

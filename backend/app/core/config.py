@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     notify_poll_seconds: float = 2.0
     notify_max_attempts: int = 5
     notify_backoff_seconds: float = 30.0
+    # The web widget on /demo talks to Rasa from the browser: Rasa's address as browsers
+    # reach it (RASA_URL, then http://127.0.0.1:5005, when unset).
+    rasa_public_url: str | None = None
+    # The hotline guide waits this long for each call to Rasa (REST turn, tracker).
+    hotline_timeout_seconds: float = 10.0
 
     @model_validator(mode="after")
     def _staff_token_outside_development(self) -> "Settings":

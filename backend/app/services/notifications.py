@@ -74,7 +74,11 @@ def _queue(session: Session, pairs: list[tuple[int, int]]) -> int:
 
 
 class DeliveryError(Exception):
-    """The notice did not reach Rasa; the text is kept on the delivery row."""
+    """The notice did not reach Rasa, or Rasa refused it: safe to try again."""
+
+
+class DeliveryUnknown(Exception):
+    """The request left but no answer came: the turn may have run, so it is not retried."""
 
 
 class RasaNotifier:
@@ -93,6 +97,8 @@ class RasaNotifier:
         body = {"name": NOTICE_INTENT, "entities": {"notice_id": str(notice_id)}}
         try:
             response = requests.post(url, params=params, json=body, timeout=self.timeout)
+        except requests.ReadTimeout:
+            raise DeliveryUnknown(f"Rasa did not answer within {self.timeout:g} s") from None
         except requests.RequestException as exc:
             raise DeliveryError(f"Rasa unreachable: {type(exc).__name__}") from None
         if response.status_code != 200:
@@ -143,6 +149,10 @@ class NoticeDispatcher:
         delivery.attempts += 1
         try:
             self.notifier.send(delivery.subscription, delivery.notice_id)
+        except DeliveryUnknown as exc:
+            delivery.state, delivery.last_error = DeliveryState.UNKNOWN, str(exc)[:300]
+            log.warning("notice %s to %s: outcome unknown, not retried: %s", delivery.notice_id,
+                        delivery.subscription.channel, exc)
         except DeliveryError as exc:
             delivery.last_error = str(exc)[:300]
             if delivery.attempts >= self.max_attempts:

@@ -1,0 +1,57 @@
+"""The hotline guide's API: agents (staff) put a caller's question to the same assistant
+applicants talk to, and get its answer with the rule it rests on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from app.api.deps import SettingsDep, StaffDep
+from app.core.config import Settings
+from app.core.errors import AppError
+from app.services.assistant import AssistantUnavailable, RasaAssistant
+
+router = APIRouter(prefix="/hotline", tags=["hotline"])
+logger = logging.getLogger(__name__)
+
+NO_SOURCE = "（该回答未标注依据）"
+
+
+class HotlineQuestion(BaseModel):
+    question: str = Field(min_length=1, max_length=500)
+    # One conversation per agent and caller, chosen by the page (e.g. the agent's number
+    # and a call counter); the Rasa sender id is "hotline-<conversation>".
+    conversation: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+def get_assistant(settings: SettingsDep) -> RasaAssistant:
+    if not settings.rasa_url:
+        raise AppError(503, "assistant_not_configured", "智能助手未配置（RASA_URL），暂时无法使用。")
+    return RasaAssistant(settings.rasa_url, settings.rasa_token, timeout=settings.hotline_timeout_seconds)
+
+
+AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]
+
+
+@router.post("/ask")
+def ask(body: HotlineQuestion, _: StaffDep, assistant: AssistantDep) -> dict:
+    sender_id = f"hotline-{body.conversation}"
+    try:
+        messages = assistant.ask(sender_id, body.question.strip())
+    except AssistantUnavailable as exc:
+        logger.warning("hotline: the assistant did not answer (%s)", exc)
+        raise AppError(503, "assistant_unavailable",
+                       "智能助手暂时无法连接，请稍后再试；可先按办事指南解答来电。") from exc
+    return {
+        "conversation": body.conversation,
+        "sender_id": sender_id,
+        "messages": [m.public() for m in messages],
+        "no_source_label": NO_SOURCE,
+    }
+
+
+def hotline_settings_public(settings: Settings) -> dict:
+    return {"configured": bool(settings.rasa_url)}
