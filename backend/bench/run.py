@@ -753,12 +753,18 @@ def main(argv: list[str] | None = None) -> int:
     today = dt.date.today()
     tmp = Path(tempfile.mkdtemp(prefix="bench-backend-"))
     os.chmod(tmp, 0o755)
-    state: dict = {"server": None, "db": None, "pg": None}
-    cleaned = threading.Lock()
+    state: dict = {"server": None, "db": None, "pg": None, "cleaned": False, "timed_out": False}
+    cleanup_lock = threading.Lock()
 
     def cleanup() -> None:
-        if not cleaned.acquire(blocking=False):
-            return
+        # Whoever comes second (main thread or watchdog) waits until the first has finished.
+        with cleanup_lock:
+            if state["cleaned"]:
+                return
+            state["cleaned"] = True
+            _cleanup_steps()
+
+    def _cleanup_steps() -> None:
         for step in (lambda: state["server"] and state["server"].stop(),
                      lambda: state["db"] and state["db"].drop(),
                      lambda: state["pg"] and state["pg"].stop(),
@@ -770,6 +776,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def watchdog() -> None:
         log(f"time limit of {args.time_limit:.0f} s reached: stopping")
+        state["timed_out"] = True
         cleanup()
         os._exit(124)
 
@@ -866,6 +873,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nresults: {out}")
         return 0
     except Exception:
+        if state["timed_out"]:
+            cleanup()  # waits for the watchdog's clean-up to finish
+            log("ended by the time limit; no results written")
+            return 124
         if state["server"] is not None:
             log("server log tail:\n" + state["server"].log_tail())
         raise
