@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
 from app.api.main import api_router
+from app.api.routes import pages
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
@@ -51,4 +52,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     }
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(pages.router)
     return app

@@ -1,8 +1,9 @@
 from fastapi import APIRouter
 
-from app.api.routes import applicants, public, staff
+from app.api.routes import applicants, hotline, public, staff
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(public.router)
 api_router.include_router(applicants.router)
 api_router.include_router(staff.router)
+api_router.include_router(hotline.router)

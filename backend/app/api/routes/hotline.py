@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from app.api.deps import SettingsDep, StaffDep
-from app.core.config import Settings
 from app.core.errors import AppError
 from app.services.assistant import AssistantUnavailable, RasaAssistant
 
@@ -48,10 +47,6 @@ def ask(body: HotlineQuestion, _: StaffDep, assistant: AssistantDep) -> dict:
     return {
         "conversation": body.conversation,
         "sender_id": sender_id,
-        "messages": [m.public() for m in messages],
-        "no_source_label": NO_SOURCE,
+        # `citation` is what the agent sees: the response's source, or that it has none.
+        "messages": [{**m.public(), "citation": m.source or NO_SOURCE} for m in messages],
     }
-
-
-def hotline_settings_public(settings: Settings) -> dict:
-    return {"configured": bool(settings.rasa_url)}

@@ -1,0 +1,57 @@
+"""Pages and static files of web/: the embeddable chat widget (/widget/widget.js), its
+demo page (/demo) and the hotline agents' guide (/hotline). Only the files listed here
+are served; the socket.io browser client comes from `npm install --prefix web`."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse
+
+from app.api.deps import SettingsDep
+from app.core.config import REPO_ROOT
+from app.core.errors import not_found
+
+WEB_DIR = REPO_ROOT / "web"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+ASSETS: dict[str, tuple[Path, str]] = {
+    "/widget/widget.js": (WEB_DIR / "widget" / "widget.js", "text/javascript; charset=utf-8"),
+    "/widget/widget.css": (WEB_DIR / "widget" / "widget.css", "text/css; charset=utf-8"),
+    "/widget/socket.io.min.js": (WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+                                 "text/javascript; charset=utf-8"),
+    "/hotline/hotline.js": (WEB_DIR / "hotline" / "hotline.js", "text/javascript; charset=utf-8"),
+    "/hotline/hotline.css": (WEB_DIR / "hotline" / "hotline.css", "text/css; charset=utf-8"),
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _asset_route(path: Path, media_type: str):
+    def serve() -> FileResponse:
+        if not path.is_file():
+            raise not_found("该文件不存在（网页组件尚未安装）。")
+        # Embedding pages on other origins load the widget's files too.
+        return FileResponse(path, media_type=media_type,
+                            headers={**NO_CACHE, "Access-Control-Allow-Origin": "*"})
+    return serve
+
+
+for _url, (_path, _media_type) in ASSETS.items():
+    router.add_api_route(_url, _asset_route(_path, _media_type), methods=["GET"])
+
+
+@router.get("/demo", response_class=HTMLResponse)
+def demo(settings: SettingsDep) -> HTMLResponse:
+    """A fictional government page (marked 示例) with the widget's one script tag."""
+    rasa_url = settings.rasa_public_url or settings.rasa_url or DEFAULT_RASA_URL
+    page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(page.replace("{{RASA_URL}}", html.escape(rasa_url, quote=True)), headers=NO_CACHE)
+
+
+@router.get("/hotline", response_class=HTMLResponse)
+def hotline() -> HTMLResponse:
+    return HTMLResponse((WEB_DIR / "hotline" / "index.html").read_text(encoding="utf-8"), headers=NO_CACHE)
