@@ -1,0 +1,218 @@
+/*
+ * 12333热线坐席助手: agents put a caller's question to the assistant (through the
+ * backend's POST /api/v1/hotline/ask, staff token) and read its answer with the rule it
+ * rests on; they look a caller's certificates up through POST /api/v1/status.
+ * The token stays in sessionStorage (this tab only). Answers are written as text nodes.
+ */
+(function () {
+  "use strict";
+
+  var API = "/api/v1";
+  var NO_SOURCE = "（该回答未标注依据）";
+  var KIND = { mail: "邮寄", proxy: "委托代领", organization: "单位领取" };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function stored(key) { try { return window.sessionStorage.getItem("hotline." + key); } catch (e) { return null; } }
+  function store(key, value) {
+    try {
+      if (value === null) { window.sessionStorage.removeItem("hotline." + key); } else { window.sessionStorage.setItem("hotline." + key, value); }
+    } catch (e) { /* this tab keeps nothing */ }
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(6);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  // Links only for http(s) URLs; everything else stays text.
+  var URL_RE = /https?:\/\/[^\s<>"'“”‘’（）【】「」《》，。；！？、]+/g;
+  function appendLinkified(parent, text) {
+    var last = 0;
+    var match;
+    URL_RE.lastIndex = 0;
+    while ((match = URL_RE.exec(text)) !== null) {
+      var raw = match[0].replace(/[.,;:!?)\]]+$/, "");
+      var href = null;
+      try { var url = new URL(raw); if (url.protocol === "http:" || url.protocol === "https:") { href = url.href; } } catch (e) { href = null; }
+      if (!href) { continue; }
+      if (match.index > last) { parent.appendChild(document.createTextNode(text.slice(last, match.index))); }
+      var a = el("a", null, raw);
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      parent.appendChild(a);
+      last = match.index + raw.length;
+      URL_RE.lastIndex = last;
+    }
+    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
+  }
+
+  function showError(node, text) { node.textContent = text || ""; node.hidden = !text; }
+
+  async function call(path, body, withToken) {
+    var headers = { "Content-Type": "application/json" };
+    if (withToken) { headers.Authorization = "Bearer " + (stored("token") || ""); }
+    var response;
+    try {
+      response = await fetch(API + path, { method: "POST", headers: headers, body: JSON.stringify(body) });
+    } catch (e) {
+      return { ok: false, status: 0, data: { message: "无法连接服务，请检查网络后重试。" } };
+    }
+    var data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    return { ok: response.ok, status: response.status, data: data || {} };
+  }
+
+  // -- login -----------------------------------------------------------------------------------
+
+  function conversation() {
+    var id = stored("call");
+    if (!id) { id = randomId(); store("call", id); }
+    return (stored("agent") + "-" + id).slice(0, 64);
+  }
+
+  function showDesk(loggedIn) {
+    $("login").hidden = loggedIn;
+    $("desk").hidden = !loggedIn;
+    $("logout").hidden = !loggedIn;
+    if (loggedIn) {
+      $("call-label").textContent = "坐席 " + stored("agent") + " · 当前来电 " + stored("call");
+      $("question").focus();
+    }
+  }
+
+  $("login-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    store("token", $("token").value.trim());
+    store("agent", $("agent").value.trim());
+    store("call", randomId());
+    $("token").value = "";
+    showDesk(true);
+  });
+
+  $("logout").addEventListener("click", function () {
+    store("token", null);
+    store("call", null);
+    $("answers").textContent = "";
+    $("status-result").textContent = "";
+    showDesk(false);
+  });
+
+  $("new-call").addEventListener("click", function () {
+    store("call", randomId());
+    $("answers").textContent = "";
+    $("status-result").textContent = "";
+    showError($("ask-error"), null);
+    showError($("status-error"), null);
+    showDesk(true);
+  });
+
+  function loggedOut(message) {
+    store("token", null);
+    showDesk(false);
+    showError($("ask-error"), null);
+    var hint = document.querySelector("#login .hint");
+    hint.textContent = message;
+  }
+
+  // -- asking the assistant -------------------------------------------------------------------
+
+  function renderTurn(question, messages) {
+    var turn = el("div", "turn");
+    turn.appendChild(el("div", "turn-q", "问：" + question));
+    if (!messages.length) { turn.appendChild(el("p", "muted", "智能客服没有给出答复。")); }
+    messages.forEach(function (message) {
+      var answer = el("div", "answer");
+      var text = el("div", "answer-text");
+      appendLinkified(text, message.text || "");
+      answer.appendChild(text);
+      if (message.buttons && message.buttons.length) {
+        answer.appendChild(el("div", "choices", "可选回复：" + message.buttons.map(function (b) { return b.title; }).join("、")));
+      }
+      var source = message.source;
+      var citation = el("div", source ? "citation" : "citation none", source ? "依据：" + source : NO_SOURCE);
+      answer.appendChild(citation);
+      if (message.response) { answer.appendChild(el("div", "meta", "回答：" + message.response)); }
+      turn.appendChild(answer);
+    });
+    var answers = $("answers");
+    answers.insertBefore(turn, answers.firstChild);
+  }
+
+  $("ask-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var question = $("question").value.trim();
+    if (!question) { return; }
+    var button = $("ask");
+    button.disabled = true;
+    button.textContent = "查询中…";
+    showError($("ask-error"), null);
+    var result = await call("/hotline/ask", { question: question, conversation: conversation() }, true);
+    button.disabled = false;
+    button.textContent = "查询答复";
+    if (result.status === 401) { loggedOut("令牌无效，请重新输入。"); return; }
+    if (!result.ok) { showError($("ask-error"), result.data.message || "查询失败，请稍后再试。"); return; }
+    $("question").value = "";
+    renderTurn(question, result.data.messages || []);
+  });
+
+  // -- status look-up ---------------------------------------------------------------------------
+
+  function row(list, term, value) {
+    if (value === null || value === undefined || value === "") { return; }
+    list.appendChild(el("dt", null, term));
+    list.appendChild(el("dd", null, value));
+  }
+
+  function renderStatus(data) {
+    var box = $("status-result");
+    box.textContent = "";
+    var who = el("dl");
+    row(who, "姓名", data.name);
+    row(who, "身份证号", data.id_number_masked);
+    box.appendChild(who);
+    (data.certificates || []).forEach(function (c) {
+      var card = el("div", "cert");
+      var list = el("dl");
+      row(list, "证书", (c.occupation || "") + (c.level || ""));
+      row(list, "证书编号", c.certificate_no);
+      row(list, "状态", c.state_label);
+      row(list, "鉴定批次", c.batch_no);
+      if (c.office) { row(list, "领证机构", c.office.name + "（" + (c.office.phone || "") + "）"); }
+      if (c.notice) {
+        row(list, "通知发布", c.notice.published_on);
+        row(list, "领取期限", c.notice.deadline + (c.notice.deadline_passed ? "（已过期）" : ""));
+      }
+      if (c.application) {
+        row(list, "申请", (KIND[c.application.kind] || c.application.kind) + " " + c.application.number +
+            "，当前环节：" + c.application.state_label);
+        if (c.application.delivery) {
+          row(list, "快递", c.application.delivery.express_company + " " + c.application.delivery.tracking_no);
+        }
+      }
+      if (c.collection) { row(list, "已领取", c.collection.collected_on + "（" + c.collection.method + "）"); }
+      card.appendChild(list);
+      box.appendChild(card);
+    });
+  }
+
+  $("status-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    showError($("status-error"), null);
+    $("status-result").textContent = "";
+    var result = await call("/status", { name: $("status-name").value.trim(), id_number: $("status-id").value.trim() }, false);
+    if (!result.ok) { showError($("status-error"), result.data.message || "查询失败，请稍后再试。"); return; }
+    $("status-id").value = "";  // the full number stays on screen no longer than needed
+    renderStatus(result.data);
+  });
+
+  showDesk(!!stored("token") && !!stored("agent"));
+}());
