@@ -78,7 +78,8 @@ _NAME_PREFIX = re.compile(r"^(我的名字是|我的名字叫|名字是|名字�
 _NAME_SUFFIX = re.compile(r"[。.!！,，~～]*$")
 _CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}([·•・][\u4e00-\u9fff]{1,10})*")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]{1,48}[A-Za-z]")
-_NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢谢", "不知道", "没有", "不用", "可以", "算了"}
+_NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢谢", "不知道", "没有", "不用", "可以", "算了",
+              "不办了", "取消", "不要了", "在吗", "人工", "转人工", "确认", "修改"}
 
 
 def check_person_name(raw: object) -> Check:
@@ -142,6 +143,13 @@ def canonical_city(raw: object) -> str:
     value = re.sub(r"^(我在|在|我是|是)", "", value)
     value = re.sub(r"(的|这边|那边)$", "", value)
     return re.sub(r"(市|地区)$", "", value) if len(value) > 2 else value
+
+
+def check_city(raw: object) -> Check:
+    city = canonical_city(raw)
+    if 2 <= len(city) <= 10 and all("\u4e00" <= ch <= "\u9fff" for ch in city):
+        return Check(city)
+    return Check(problem="utter_invalid_city")
 
 
 _PICKUP_WORDS = (

@@ -9,14 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.forms.base import SubmissionFormValidation, apply_check, id_slot, name_slot
+from actions.forms.base import SubmissionFormValidation, apply_check, free_text_answer, id_slot, name_slot
 from actions.validation import (
     check_address,
     check_batch_no,
     check_headcount,
+    check_id_number,
     check_level,
     check_occupation,
     check_organization_name,
+    check_person_name,
     check_phone,
     check_visit_date,
 )
@@ -25,6 +27,14 @@ from actions.validation import (
 class ValidateMailForm(SubmissionFormValidation):
     def name(self) -> str:
         return "validate_mail_form"
+
+    async def extract_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "phone", check_phone)
+
+    async def extract_address(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "address", check_address, over_entity=True)
 
     async def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -38,6 +48,14 @@ class ValidateMailForm(SubmissionFormValidation):
 class ValidateProxyForm(SubmissionFormValidation):
     def name(self) -> str:
         return "validate_proxy_form"
+
+    async def extract_proxy_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "proxy_name", check_person_name)
+
+    async def extract_proxy_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "proxy_id_number", check_id_number)
 
     async def validate_proxy_name(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -55,6 +73,38 @@ class ValidateProxyForm(SubmissionFormValidation):
 class ValidateOrganizationForm(SubmissionFormValidation):
     def name(self) -> str:
         return "validate_organization_form"
+
+    async def extract_organization_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "organization_name", check_organization_name)
+
+    async def extract_batch_no(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "batch_no", check_batch_no)
+
+    async def extract_occupation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "occupation", check_occupation)
+
+    async def extract_level(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "level", check_level)
+
+    async def extract_headcount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "headcount", check_headcount)
+
+    async def extract_collector_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "collector_name", check_person_name)
+
+    async def extract_collector_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "collector_id_number", check_id_number)
+
+    async def extract_visit_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "visit_date", lambda text: check_visit_date(text, china_today()))
 
     async def validate_organization_name(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

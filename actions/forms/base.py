@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -17,7 +18,41 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.validation import Check, check_id_number, check_person_name, mask_id
+from actions.validation import ID_IN_TEXT, Check, check_id_number, check_person_name, mask_id
+
+# Intents answered by a rule in the middle of a form, after which the form goes on
+# (data/rules/interruptions.yml and stop.yml). A message with one of them fills no slot
+# from its text, unless the classifier was unsure and the text is a valid answer.
+INTERRUPTING_INTENTS = frozenset({
+    "ask_materials", "ask_location", "ask_office_hours", "ask_deadline", "ask_pickup_notice",
+    "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate", "ask_correction", "ask_legal_basis",
+    "bot_challenge", "out_of_scope", "human_handoff", "stop",
+})
+SURE = 0.8
+
+
+def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check], *,
+                     over_entity: bool = False) -> dict[str, Any]:
+    """The latest message's text as a candidate for `slot`, when the form just asked for it.
+
+    Names and addresses are often classified as something else (a bare name as `affirm`,
+    an address as `request_mail`); their text is still the answer. Only a confident
+    interrupting intent, or an unsure one whose text is not a valid answer, is left to the
+    rules. Button payloads and values an entity already gave are not overwritten, unless
+    `over_entity` (the full text is a better address than the entity inside it)."""
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    if slot in tracker.slots_to_validate() and not over_entity:
+        return {}
+    message = tracker.latest_message or {}
+    text = (message.get("text") or "").strip()
+    if not text or text.startswith("/"):
+        return {}
+    intent = message.get("intent") or {}
+    if intent.get("name") in INTERRUPTING_INTENTS:
+        if (intent.get("confidence") or 0.0) >= SURE or not check(text).ok:
+            return {}
+    return {slot: text}
 
 
 def apply_check(slot: str, check: Check, dispatcher: CollectingDispatcher,
@@ -30,7 +65,11 @@ def apply_check(slot: str, check: Check, dispatcher: CollectingDispatcher,
 
 
 def name_slot(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    return apply_check(slot, check_person_name(value), dispatcher)
+    check = check_person_name(value)
+    if not check.ok and ID_IN_TEXT.search(str(value or "")):
+        # An ID number where the name was asked: the ID slot took it; just ask the name again.
+        return {slot: None}
+    return apply_check(slot, check, dispatcher)
 
 
 def id_slot(slot: str, masked_slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -50,6 +89,14 @@ class ApplicantFormValidation(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """`validate_<form name>`."""
+
+    async def extract_person_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "person_name", check_person_name)
+
+    async def extract_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "id_number", check_id_number)
 
     async def validate_person_name(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

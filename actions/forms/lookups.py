@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ApplicantFormValidation, apply_check
-from actions.validation import Check, canonical_city, check_pickup_method
+from actions.forms.base import ApplicantFormValidation, apply_check, free_text_answer
+from actions.validation import check_city, check_pickup_method
 
 
 class ValidateStatusForm(ApplicantFormValidation):
@@ -28,16 +28,22 @@ class ValidateOfficeForm(FormValidationAction):
     def name(self) -> str:
         return "validate_office_form"
 
+    async def extract_city(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "city", check_city)
+
     async def validate_city(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        city = canonical_city(value)
-        ok = 2 <= len(city) <= 10 and all("\u4e00" <= ch <= "\u9fff" for ch in city)
-        return apply_check("city", Check(city) if ok else Check(problem="utter_invalid_city"), dispatcher)
+        return apply_check("city", check_city(value), dispatcher)
 
 
 class ValidateMaterialsForm(FormValidationAction):
     def name(self) -> str:
         return "validate_materials_form"
+
+    async def extract_pickup_method(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        return free_text_answer(tracker, "pickup_method", check_pickup_method)
 
     async def validate_pickup_method(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -70,3 +70,10 @@ def test_every_response_is_used_somewhere(domain: dict) -> None:
     asked |= {f"utter_ask_{form}_{slot}" for form, spec in domain["forms"].items() for slot in spec["required_slots"]}
     used = in_data | asked | response_names_in_actions() | {"utter_default"}  # utter_default: core fallback
     assert set(domain["responses"]) - used == set()
+
+
+def test_interrupting_intents_are_the_ones_rules_answer_inside_forms() -> None:
+    from actions.forms.base import INTERRUPTING_INTENTS
+    rules = (ACTIONS_DIR.parent / "data" / "rules" / "interruptions.yml").read_text(encoding="utf-8")
+    answered = set(re.findall(r"- intent: (\w+)", rules)) - {"nlu_fallback"}
+    assert INTERRUPTING_INTENTS == answered | {"stop"}

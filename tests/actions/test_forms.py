@@ -104,3 +104,61 @@ async def test_city_and_pickup_method(dispatcher: CollectingDispatcher, domain: 
     assert await validate(ValidateMaterialsForm(), dispatcher, domain, candidates={"pickup_method": "嗯"}) == [
         SlotSet("pickup_method", None)]
     assert responses(dispatcher) == ["utter_invalid_pickup_method"]
+
+
+def answer(text: str, intent: str, confidence: float, requested: str, *, form: str,
+           slots: dict | None = None, candidates: dict | None = None):
+    tracker = make_tracker({"requested_slot": requested, **(slots or {})}, intent=intent, text=text,
+                           candidates=candidates, active_loop=form)
+    tracker.latest_message["intent"]["confidence"] = confidence
+    return tracker
+
+
+async def test_a_name_classified_as_something_else_still_answers(dispatcher: CollectingDispatcher,
+                                                                 domain: dict) -> None:
+    events = await ValidateStatusForm().run(
+        dispatcher, answer("陈小明", "affirm", 0.61, "person_name", form="status_form"), domain)
+    assert events == [SlotSet("person_name", "陈小明")]
+
+
+async def test_an_unsure_question_intent_with_a_valid_name_is_a_name(dispatcher: CollectingDispatcher,
+                                                                     domain: dict) -> None:
+    events = await ValidateStatusForm().run(
+        dispatcher, answer("李娜", "ask_fee", 0.5, "person_name", form="status_form"), domain)
+    assert events == [SlotSet("person_name", "李娜")]
+
+
+async def test_a_confident_question_is_left_to_the_rules(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateMailForm().run(
+        dispatcher, answer("领证要带什么", "ask_materials", 0.97, "phone", form="mail_form"), domain)
+    assert events == [] and dispatcher.messages == []
+
+
+async def test_the_full_address_wins_over_the_entity(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateMailForm().run(dispatcher, answer(
+        "浙江省杭州市西湖区文三路8号", "request_mail", 0.99, "address", form="mail_form",
+        candidates={"address": "杭州市西湖区文三路8号"}), domain)
+    assert events == [SlotSet("address", "浙江省杭州市西湖区文三路8号")]
+
+
+async def test_a_bad_answer_is_taken_and_explained(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateMailForm().run(
+        dispatcher, answer("33010619900101001", "inform", 0.9, "id_number", form="mail_form"), domain)
+    assert events == [SlotSet("id_number", None)]
+    assert responses(dispatcher) == ["utter_invalid_id_format"]
+
+
+async def test_an_id_where_the_name_was_asked_fills_the_id_only(dispatcher: CollectingDispatcher,
+                                                                domain: dict) -> None:
+    tracker = answer(READY[1], "inform", 1.0, "person_name", form="status_form",
+                     candidates={"id_number": READY[1]})
+    events = await ValidateStatusForm().run(dispatcher, tracker, domain)
+    assert {e["name"]: e["value"] for e in events} == {
+        "person_name": None, "id_number": READY[1], "id_masked": "330106********0018"}
+    assert dispatcher.messages == []
+
+
+async def test_button_payloads_are_not_free_text(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateMaterialsForm().run(dispatcher, answer(
+        '/inform{"pickup_method":"本人"}', "inform", 1.0, "pickup_method", form="materials_form"), domain)
+    assert events == []
