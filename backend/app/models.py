@@ -173,7 +173,9 @@ class Application(Base):
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     access_token: Mapped[str] = mapped_column(String(64))
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    # A plain index as well as the partial unique one: a query's `state NOT IN (?, ?)` with bound
+    # parameters cannot use the partial index, and the status look-up would scan the table.
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_batches.id"))
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_number: Mapped[str | None] = mapped_column(String(18), index=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from functools import lru_cache
 
 import phonenumbers
 from stdnum import exceptions as stdnum_errors
@@ -32,20 +33,33 @@ def invalid_id(message: str) -> AppError:
     return AppError(422, "invalid_id_number", message)
 
 
+@lru_cache(maxsize=65536)
+def _area_assigned(area: str, year: int) -> bool:
+    """Whether the district code existed in that year (python-stdnum's table; slow, so cached)."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}0101")
+    except stdnum_errors.ValidationError:
+        return False
+    return True
+
+
 def normalize_id(id_number: str, *, today: dt.date | None = None) -> str:
-    """Return the canonical 18-character ID number or raise invalid_id_number."""
+    """Return the canonical 18-character ID number or raise invalid_id_number.
+
+    The same checks as ric.validate (check digit, birth date, district code assigned in the
+    birth year), with the district look-up cached per (district, year)."""
     value = re.sub(r"\s+", "", id_number or "").upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
         raise invalid_id("身份证号码应为18位，最后一位可以是数字或X，请核对后重新输入。")
+    if value[-1] != ric.calc_check_digit(value):
+        raise invalid_id("身份证号码校验位不正确，请核对最后一位后重新输入。")
     try:
-        ric.validate(value)
-    except stdnum_errors.InvalidChecksum:
-        raise invalid_id("身份证号码校验位不正确，请核对最后一位后重新输入。") from None
-    except stdnum_errors.InvalidComponent:
-        raise invalid_id("身份证号码中的出生日期或地区代码不正确，请核对后重新输入。") from None
+        birth = ric.get_birth_date(value)
     except stdnum_errors.ValidationError:
-        raise invalid_id("身份证号码格式不正确，请核对后重新输入。") from None
-    if ric.get_birth_date(value) > (today or dt.date.today()):
+        raise invalid_id("身份证号码中的出生日期或地区代码不正确，请核对后重新输入。") from None
+    if not _area_assigned(value[:6], birth.year):
+        raise invalid_id("身份证号码中的出生日期或地区代码不正确，请核对后重新输入。")
+    if birth > (today or dt.date.today()):
         raise invalid_id("身份证号码中的出生日期晚于今天，请核对后重新输入。")
     return value
 

@@ -38,20 +38,26 @@ def _decode(data: bytes) -> str:
     raise AppError(422, "invalid_file", "文件编码无法识别，请以UTF-8或GBK编码的CSV或XLSX文件上传。")
 
 
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as openpyxl would have given it: whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
     """All rows including the header, as strings."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
+        from python_calamine import CalamineWorkbook
 
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged file
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception:  # calamine raises several kinds for a damaged file
             raise AppError(422, "invalid_file", "XLSX文件无法读取，请检查文件是否损坏。") from None
-        sheet = book.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row]
-                for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
+        return [[_cell_text(v) for v in row] for row in values]
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(_decode(data)))]
 
 
