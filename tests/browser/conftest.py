@@ -1,0 +1,100 @@
+"""Browser tests: Debian's chromium, headless, driven by Playwright, against the real
+backend, action server and Rasa (trained model in models/), all started once per
+session on free loopback ports (servers.py). Their logs are in a temp dir and are
+added to the report of a failing test.
+
+Run: `.venv-rasa/bin/python -m pytest tests/browser -q -p no:cacheprovider`
+(CHROMIUM overrides /usr/bin/chromium; BROWSER_TEST_MODEL a model other than the
+newest in models/).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import Stack, start_stack, trained_model
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+_stack: Stack | None = None
+
+if importlib.util.find_spec("playwright") is None:
+    # `pytest tests` in an environment without the browser-test packages: say so, run the rest.
+    collect_ignore_glob = ["test_*.py"]
+    warnings.warn("tests/browser skipped: playwright is not installed (requirements/rasa-dev.txt)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "stops_rasa: stops the Rasa server; runs after every other browser test")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop Rasa run last, so that the others have it."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_rasa") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _stack is not None and "browser" in str(item.fspath):
+        report.sections.append(("server logs", _stack.logs_report()))
+        console = getattr(item, "_browser_console", None)
+        if console:
+            report.sections.append(("browser console", "\n".join(console[-100:])))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    global _stack
+    model = Path(os.environ["BROWSER_TEST_MODEL"]) if os.environ.get("BROWSER_TEST_MODEL") else trained_model()
+    if model is None or not model.exists():
+        pytest.fail("no trained model in models/: run `make train` (or set BROWSER_TEST_MODEL)")
+    work = tmp_path_factory.mktemp("browser-servers")
+    _stack = start_stack(work, model=model)
+    try:
+        yield _stack
+    finally:
+        _stack.stop()
+        print(f"\nserver logs kept in {_stack.logs}")
+
+
+@pytest.fixture(scope="session")
+def browser(stack: Stack):
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def context(browser, request: pytest.FixtureRequest):
+    """A fresh profile per test (empty localStorage); console messages kept for the report."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(30_000)
+    console: list[str] = []
+    request.node._browser_console = console
+    context.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
+    context.on("weberror", lambda err: console.append(f"[pageerror] {err.error}"))
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()

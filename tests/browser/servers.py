@@ -1,0 +1,203 @@
+"""Start the project's three servers on free loopback ports for the browser tests: the
+backend (fresh SQLite file with the demo data, `python -m app.prestart --demo`, then
+uvicorn), the action server (`rasa run actions`) and Rasa (`rasa run --enable-api` with
+the trained model in models/, a temporary endpoints file pointing at that action
+server, and the project's credentials.yml minus channels whose secrets are not set).
+
+Each server's output goes to a log file in the given directory; `Server.log_tail()`
+shows it when a test fails. A module of its own rather than conftest.py, so that other
+test folders can import it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BACKEND_DIR = REPO / "backend"
+
+
+def rasa_bin() -> Path:
+    """`rasa` of the Rasa environment: RASA_VENV, else .venv-rasa, else the trial venv."""
+    for venv in (os.environ.get("RASA_VENV"), REPO / ".venv-rasa", "/tmp/trial/rasa-venv"):
+        if venv and (Path(venv) / "bin" / "rasa").exists():
+            return Path(venv) / "bin" / "rasa"
+    raise RuntimeError("no Rasa environment found: run `make venvs` or set RASA_VENV")
+
+
+def backend_python() -> Path:
+    return Path(os.environ.get("BACKEND_PYTHON") or REPO / ".venv-backend" / "bin" / "python")
+
+
+def trained_model() -> Path | None:
+    models = sorted((REPO / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    log_path: Path
+    url: str
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> "Server":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        return self
+
+    def wait_until(self, probe_url: str, seconds: float) -> "Server":
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process and self.process.returncode}:\n"
+                                   f"{self.log_tail()}")
+            try:
+                if requests.get(probe_url, timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name} did not answer {probe_url} within {seconds:.0f} s:\n{self.log_tail()}")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM to the server's own process group (it started it), then SIGKILL."""
+        if not self.running:
+            return
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return text[-chars:]
+
+
+@dataclass
+class Stack:
+    backend: Server
+    actions: Server
+    rasa: Server
+    staff_token: str
+    rasa_token: str
+    logs: Path
+
+    @property
+    def servers(self) -> list[Server]:
+        return [self.backend, self.actions, self.rasa]
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def logs_report(self) -> str:
+        return "\n".join(f"----- {s.name} ({s.log_path}) -----\n{s.log_tail()}" for s in self.servers)
+
+
+def credentials_without_missing_secrets(target: Path) -> Path:
+    """credentials.yml as `make run` uses it: the WeChat channel only when WECHAT_TOKEN is set."""
+    with (REPO / "credentials.yml").open(encoding="utf-8") as f:
+        credentials = yaml.safe_load(f) or {}
+    if not os.environ.get("WECHAT_TOKEN"):
+        credentials = {k: v for k, v in credentials.items() if "wechat" not in k.lower()}
+    target.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def endpoints_for(actions_url: str, target: Path) -> Path:
+    with (REPO / "endpoints.yml").open(encoding="utf-8") as f:
+        endpoints = yaml.safe_load(f) or {}
+    endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
+    target.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def start_stack(work: Path, *, model: Path) -> Stack:
+    """Backend, action server and Rasa, each on a free port; all stopped if one fails."""
+    logs = work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    staff_token = secrets.token_urlsafe(32)
+    rasa_token = secrets.token_urlsafe(24)
+    ports = {name: free_port() for name in ("backend", "actions", "rasa")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    backend_env = {
+        **base_env,
+        "DATABASE_URL": f"sqlite:///{work / 'backend.db'}",
+        "ENVIRONMENT": "development",
+        "STAFF_TOKEN": staff_token,
+        "RASA_URL": urls["rasa"],
+        "RASA_TOKEN": rasa_token,
+        # The tests look the same demo people up several times.
+        "LOOKUP_LIMIT_PER_CLIENT": "10000",
+        "LOOKUP_LIMIT_PER_ID": "10000",
+    }
+    prestart = subprocess.run([str(backend_python()), "-m", "app.prestart", "--demo"], cwd=BACKEND_DIR,
+                              env=backend_env, capture_output=True, text=True, timeout=180)
+    if prestart.returncode != 0:
+        raise RuntimeError(f"app.prestart --demo failed:\n{prestart.stdout}\n{prestart.stderr}")
+
+    rasa = rasa_bin()
+    rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
+    stack = Stack(
+        backend=Server("backend", [str(backend_python()), "-m", "uvicorn", "--factory", "app.main:create_app",
+                                   "--host", "127.0.0.1", "--port", str(ports["backend"])],
+                       BACKEND_DIR, backend_env, logs / "backend.log", urls["backend"]),
+        actions=Server("action server", [str(rasa), "run", "actions", "--actions", "actions",
+                                         "--port", str(ports["actions"])],
+                       REPO, {**rasa_env, "BACKEND_URL": urls["backend"], "BACKEND_PUBLIC_URL": urls["backend"]},
+                       logs / "actions.log", urls["actions"]),
+        rasa=Server("rasa", [str(rasa), "run", "--enable-api", "--auth-token", rasa_token,
+                             "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
+                             "--model", str(model),
+                             "--credentials", str(credentials_without_missing_secrets(work / "credentials.yml")),
+                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml"))],
+                    REPO, rasa_env, logs / "rasa.log", urls["rasa"]),
+        staff_token=staff_token, rasa_token=rasa_token, logs=logs,
+    )
+    try:
+        # All three start at once (2 cores: Rasa's model load is the long pole).
+        for server in stack.servers:
+            server.start()
+        stack.backend.wait_until(f"{urls['backend']}/api/v1/health", 90)
+        stack.actions.wait_until(f"{urls['actions']}/health", 180)
+        stack.rasa.wait_until(f"{urls['rasa']}/status?token={rasa_token}", 420)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

@@ -1,0 +1,226 @@
+"""The chat widget in a real browser against the real assistant: the demo page, a
+question, a mail application with a corrected ID number, buttons, links, reloads, a
+pushed message, the mobile layout, escaping, and Rasa going away."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from browser_helpers import (HOTLINE, READY, ask_materials, bot_bubbles, open_demo, say, session_id, status, user_bubbles,
+                             user_texts, wait_for_reply)
+from playwright.sync_api import Page, Route, expect
+from servers import Stack
+
+# The mail form's questions (domain.yml): each turn ends with one of them.
+ASK_NAME = "请告诉我证书持有人的姓名"
+ASK_ID = "请输入证书持有人的18位身份证号码"
+ASK_PHONE = "请留一个收件人联系电话"
+ASK_ADDRESS = "请告诉我收件地址"
+
+
+def test_demo_page_is_a_marked_example_with_the_widget(page: Page, stack: Stack):
+    page.goto(f"{stack.backend.url}/demo")
+    assert "示例" in page.title()
+    expect(page.locator(".demo-flag")).to_contain_text("示例")
+    # one script tag, pointing at Rasa
+    scripts = page.locator("script[src$='/widget/widget.js']")
+    expect(scripts).to_have_count(1)
+    assert scripts.get_attribute("data-rasa-url") == stack.rasa.url
+    expect(page.locator(".zjc-launcher")).to_have_text("在线咨询")
+    page.locator(".zjc-launcher").click()
+    expect(page.locator(".zjc-panel")).to_be_visible()
+    expect(page.locator("#zjcert-chat")).to_have_attribute("data-transport", "socket", timeout=20_000)
+
+
+def test_question_is_answered(page: Page, stack: Stack):
+    open_demo(page, stack)
+    clicked = ask_materials(page)
+    expect(user_bubbles(page).first).to_have_text("领证要带什么")
+    if clicked:  # the assistant asked how; the button's title shows, its payload went to Rasa
+        expect(user_bubbles(page).last).to_have_text("本人领取")
+        assert user_texts(stack, session_id(page))[-1] == '/inform{"pickup_method":"本人"}'
+    # the typing indicator is gone once the answer is there
+    expect(page.locator(".zjc-typing")).to_be_hidden()
+
+
+def test_mail_application_with_a_corrected_id_number(page: Page, stack: Stack):
+    name, good_id = READY
+    wrong_id = good_id[:-1] + "9"
+    open_demo(page, stack)
+    say(page, "我要快递到家", ASK_NAME)
+    say(page, name, ASK_ID)
+    say(page, wrong_id, ASK_ID)  # the bot's re-ask …
+    assert any("校验位" in t for t in bot_bubbles(page).all_inner_texts()[-2:])  # … says why
+    say(page, good_id, ASK_PHONE)
+    say(page, "13800138000", ASK_ADDRESS)
+    say(page, "浙江省杭州市西湖区文三路100号", "请核对邮寄申请")
+    summary = page.locator(".zjc-msg.zjc-bot").nth(page.locator(".zjc-msg.zjc-bot").count() - 1)
+    expect(summary).to_contain_text("330106********0018")
+    before = bot_bubbles(page).count()
+    summary.get_by_role("button", name="确认提交").click()
+    wait_for_reply(page, "邮寄申请已提交", before)
+    # the button's title is shown, its payload was sent
+    expect(user_bubbles(page).last).to_have_text("确认提交")
+    assert user_texts(stack, session_id(page))[-1] == "/affirm"
+    expect(summary.get_by_role("button", name="确认提交")).to_be_disabled()
+    # the application is in the backend
+    kinds = [c["application"]["kind"] for c in status(stack, name, good_id)["certificates"] if c["application"]]
+    assert "mail" in kinds
+
+
+def test_button_click_sends_the_payload_and_shows_the_title(page: Page, stack: Stack):
+    open_demo(page, stack)
+    say(page, "我要快递到家", ASK_NAME)
+    say(page, "林晓红", ASK_ID)
+    say(page, "33020319880512002X", ASK_PHONE)
+    say(page, "13900139000", ASK_ADDRESS)
+    say(page, "浙江省宁波市海曙区中山西路1号", "请核对邮寄申请")
+    buttons = page.locator(".zjc-msg.zjc-bot").last.locator(".zjc-button")
+    expect(buttons).to_have_text(["确认提交", "修改"])
+    before = bot_bubbles(page).count()
+    buttons.filter(has_text="修改").click()
+    expect(user_bubbles(page).last).to_have_text("修改")
+    wait_for_reply(page, re.compile("."), before)  # the assistant took it
+    assert user_texts(stack, session_id(page))[-1] == "/deny"
+
+
+def test_link_opens_in_a_new_tab(page: Page, stack: Stack):
+    page.context.route("https://jndj.osta.org.cn/**",
+                       lambda route: route.fulfill(body="<title>查询</title>", content_type="text/html"))
+    open_demo(page, stack)
+    say(page, "怎么查证书真伪", "jndj.osta.org.cn")
+    link = bot_bubbles(page).last.get_by_role("link", name="jndj.osta.org.cn")
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel").split()
+    with page.expect_popup() as popup_info:
+        link.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url == "https://jndj.osta.org.cn/"
+    assert popup.evaluate("window.opener") is None
+    assert page.url.endswith("/demo")
+
+
+def test_reload_keeps_the_transcript_and_the_session(page: Page, stack: Stack):
+    open_demo(page, stack)
+    ask_materials(page)
+    sid = session_id(page)
+    texts = page.locator(".zjc-bubble").all_inner_texts()
+    page.reload()
+    expect(page.locator(".zjc-panel")).to_be_visible()  # it was open
+    expect(page.locator("#zjcert-chat")).to_have_attribute("data-transport", "socket", timeout=20_000)
+    assert session_id(page) == sid
+    assert page.evaluate("Object.keys(localStorage).some(k => localStorage.getItem(k) === JSON.stringify(%s))"
+                         % json.dumps(sid))
+    assert page.locator(".zjc-bubble").all_inner_texts() == texts
+    # the same conversation goes on in Rasa
+    say(page, "领证有期限吗", "10个工作日")
+    assert user_texts(stack, sid)[0] == "领证要带什么" and user_texts(stack, sid)[-1] == "领证有期限吗"
+
+
+def test_pushed_message_arrives_while_the_page_is_open(page: Page, stack: Stack):
+    open_demo(page, stack)
+    ask_materials(page)  # Rasa executes actions only in known conversations
+    sid = session_id(page)
+    resp = requests.post(f"{stack.rasa.url}/conversations/{sid}/execute",
+                         params={"token": stack.rasa_token, "output_channel": "socketio"},
+                         json={"name": "utter_greet"}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    expect(bot_bubbles(page).filter(has_text="证书领取助手").last).to_be_visible(timeout=15_000)
+
+
+def test_mobile_layout_is_full_screen_and_desktop_floats(context, stack: Stack):
+    page = context.new_page()
+    page.set_viewport_size({"width": 375, "height": 740})
+    open_demo(page, stack, transport=None)
+    box = page.locator(".zjc-panel").bounding_box()
+    assert box == {"x": 0, "y": 0, "width": 375, "height": 740}
+    page.set_viewport_size({"width": 1280, "height": 800})
+    box = page.locator(".zjc-panel").bounding_box()
+    assert box["width"] == 380 and box["x"] > 800 and box["y"] > 0
+
+
+@contextlib.contextmanager
+def serve_page(html: str) -> Iterator[str]:
+    body = html.encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/page.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _fake_rasa(route: Route) -> None:
+    headers = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "content-type",
+               "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+    if route.request.method == "OPTIONS":
+        route.fulfill(status=204, headers=headers)
+    elif route.request.url.endswith("/webhooks/rest/webhook"):
+        body = [{"text": '<img src=x onerror="window.__xss=1">见 https://example.cn/a?b=1&c=2。'
+                         ' 另见 javascript:alert(1)'},
+                {"text": "请选择", "buttons": [{"title": "<b>是</b>", "payload": "/affirm"}]}]
+        route.fulfill(json=body, headers=headers)
+    else:
+        route.fulfill(body="Hello from Rasa", headers=headers)
+
+
+def test_bot_text_is_escaped_and_only_http_links_are_made(context, stack: Stack):
+    """A page on another origin embeds the widget; its Rasa (faked here) answers with markup."""
+    context.route("http://fake-rasa.test/**", _fake_rasa)
+    page_html = ("<!doctype html><meta charset=utf-8><title>示例</title><p>其他政府网站（示例）</p>"
+                 f'<script src="{stack.backend.url}/widget/widget.js" data-rasa-url="http://fake-rasa.test" defer>'
+                 "</script>")
+    page = context.new_page()
+    # A real loopback server: Chromium refuses loopback scripts to pages it thinks public.
+    with serve_page(page_html) as embed:
+        page.goto(embed)
+        page.locator(".zjc-launcher").click()
+        expect(page.locator("#zjcert-chat")).to_have_attribute("data-transport", "rest", timeout=20_000)
+        page.locator(".zjc-input").fill("你好")
+        page.locator(".zjc-input").press("Enter")
+        first = bot_bubbles(page).first
+        expect(first).to_contain_text('<img src=x onerror="window.__xss=1">见')
+        expect(first.locator("img")).to_have_count(0)
+        links = first.locator("a")
+        expect(links).to_have_count(1)
+        assert links.get_attribute("href") == "https://example.cn/a?b=1&c=2"
+        assert page.evaluate("window.__xss") is None
+        expect(page.locator(".zjc-button")).to_have_text(["<b>是</b>"])
+
+
+@pytest.mark.stops_rasa
+def test_rasa_stopped_shows_the_unreachable_message(page: Page, stack: Stack):
+    open_demo(page, stack)
+    stack.rasa.stop()
+    expect(page.locator("#zjcert-chat")).to_have_attribute("data-transport", "rest", timeout=20_000)
+    page.locator(".zjc-input").fill("领证要带什么")
+    page.locator(".zjc-input").press("Enter")
+    notice = page.locator(".zjc-notice .zjc-bubble").last
+    expect(notice).to_contain_text("暂时无法连接智能客服", timeout=30_000)
+    expect(notice).to_contain_text(HOTLINE)
+    expect(notice.locator("a[href='tel:12333']")).to_have_count(1)
+    expect(page.locator(".zjc-typing")).to_be_hidden()
+    # a new visit says so at once
+    page.reload()
+    expect(page.locator(".zjc-status")).to_contain_text(HOTLINE, timeout=30_000)
