@@ -5,22 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
 FALLBACKS_BEFORE_HANDOFF = 2
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
-    """How many of the latest user messages in a row were not understood."""
+    """How many user turns in a row were not understood, the current one included (a
+    fallback action is running for it): a turn counts when NLU fell back (`nlu_fallback`)
+    or when a fallback action answered it."""
+    turns: list[tuple[str | None, list[str]]] = []
+    for event in events:
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            turns.append((intent, []))
+        elif event.get("event") == "action" and turns:
+            turns[-1][1].append(event.get("name"))
     count = 0
-    for event in reversed(events):
-        if event.get("event") != "user":
-            continue
-        intent = (event.get("parse_data") or {}).get("intent") or {}
-        if intent.get("name") != FALLBACK_INTENT:
+    for position, (intent, actions) in enumerate(reversed(turns)):
+        if position and intent != FALLBACK_INTENT and not set(actions) & set(FALLBACK_ACTIONS):
             break
         count += 1
     return count
@@ -66,6 +73,19 @@ class ActionFallback(Action):
         else:
             dispatcher.utter_message(response="utter_please_rephrase")
         return []
+
+
+class ActionDefaultFallback(ActionFallback):
+    """Rasa's core fallback (the policies are unsure what to do next), counted the same way.
+    Like Rasa's own default, it takes the misunderstood message out of the history."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        await super().run(dispatcher, tracker, domain)
+        return [UserUtteranceReverted()]
 
 
 class ActionAskStop(Action):

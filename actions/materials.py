@@ -14,12 +14,16 @@ MATERIALS_RESPONSES = {
 }
 
 
+# Asked in the middle of these forms, the method is the form's own.
+FORM_METHODS = {"proxy_form": "代领", "organization_form": "单位"}
+
+
 class ActionTellMaterials(Action):
     def name(self) -> str:
         return "action_tell_materials"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        method = tracker.get_slot("pickup_method")
+        method = FORM_METHODS.get(tracker.active_loop_name) or tracker.get_slot("pickup_method")
         dispatcher.utter_message(response=MATERIALS_RESPONSES.get(method, "utter_materials_all"))
         return []

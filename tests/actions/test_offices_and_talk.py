@@ -70,15 +70,43 @@ async def test_materials_by_pickup_method(method: str | None, response: str, dis
     assert responses(dispatcher) == [response]
 
 
+def action(name: str) -> dict:
+    return {"event": "action", "name": name}
+
+
 def test_consecutive_fallbacks_are_counted_from_the_end() -> None:
-    events = [user("nlu_fallback"), user("greet"), user("nlu_fallback"), {"event": "bot"}, user("nlu_fallback")]
+    events = [user("nlu_fallback"), user("greet"), action("utter_greet"), user("nlu_fallback"),
+              action("action_fallback"), {"event": "bot"}, user("nlu_fallback")]
     assert consecutive_fallbacks(events) == 2
-    assert consecutive_fallbacks([user("greet")]) == 0
+    assert consecutive_fallbacks([user("greet"), action("utter_greet"), user("inform")]) == 1
+
+
+def test_core_fallbacks_count_too() -> None:
+    events = [user("greet"), action("utter_greet"), user("inform"), action("action_default_fallback"),
+              {"event": "rewind"}, user("affirm")]
+    assert consecutive_fallbacks(events) == 2
+
+
+async def test_core_fallback_hands_over_the_second_time(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    from rasa_sdk.events import UserUtteranceReverted
+    from actions.conversation import ActionDefaultFallback
+    first = await ActionDefaultFallback().run(dispatcher, make_tracker({}, intent="inform"), domain)
+    history = [user("inform"), action("action_default_fallback"), {"event": "rewind"}]
+    second = await ActionDefaultFallback().run(dispatcher, make_tracker({}, intent="deny", events=history), domain)
+    assert first == second == [UserUtteranceReverted()]
+    assert responses(dispatcher) == ["utter_please_rephrase", "utter_handoff"]
+
+
+async def test_materials_inside_the_proxy_form_are_the_proxys(dispatcher: CollectingDispatcher,
+                                                               domain: dict) -> None:
+    tracker = make_tracker({"pickup_method": "本人"}, intent="ask_materials", active_loop="proxy_form")
+    await ActionTellMaterials().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_materials_proxy"]
 
 
 async def test_first_fallback_asks_to_rephrase(dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionFallback().run(dispatcher, make_tracker({}, intent="nlu_fallback",
-                                                        events=[user("greet")]), domain)
+                                                        events=[user("greet"), action("utter_greet")]), domain)
     assert responses(dispatcher) == ["utter_please_rephrase"]
 
 
