@@ -51,7 +51,7 @@ class ValidateProxyForm(SubmissionFormValidation):
 
     async def extract_proxy_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "proxy_name", check_person_name)
+        return free_text_answer(tracker, "proxy_name", check_person_name, over_entity=True)
 
     async def extract_proxy_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class ValidateOrganizationForm(SubmissionFormValidation):
 
     async def extract_collector_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "collector_name", check_person_name)
+        return free_text_answer(tracker, "collector_name", check_person_name, over_entity=True)
 
     async def extract_collector_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: DomainDict) -> dict[str, Any]:

@@ -39,14 +39,16 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
     an address as `request_mail`); their text is still the answer. Only a confident
     interrupting intent, or an unsure one whose text is not a valid answer, is left to the
     rules. Button payloads and values an entity already gave are not overwritten, unless
-    `over_entity` (the full text is a better address than the entity inside it)."""
+    `over_entity` and the whole text is itself a valid answer (entity extraction often
+    cuts names and addresses short: 吴建国 -> 建国)."""
     if tracker.get_slot("requested_slot") != slot:
         return {}
-    if slot in tracker.slots_to_validate() and not over_entity:
+    from_entity = slot in tracker.slots_to_validate()
+    if from_entity and not over_entity:
         return {}
     message = tracker.latest_message or {}
     text = (message.get("text") or "").strip()
-    if not text or text.startswith("/"):
+    if not text or text.startswith("/") or (from_entity and not check(text).ok):
         return {}
     intent = message.get("intent") or {}
     if intent.get("name") in INTERRUPTING_INTENTS:
@@ -92,7 +94,7 @@ class ApplicantFormValidation(FormValidationAction, ABC):
 
     async def extract_person_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "person_name", check_person_name)
+        return free_text_answer(tracker, "person_name", check_person_name, over_entity=True)
 
     async def extract_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:

@@ -162,3 +162,14 @@ async def test_button_payloads_are_not_free_text(dispatcher: CollectingDispatche
     events = await ValidateMaterialsForm().run(dispatcher, answer(
         '/inform{"pickup_method":"本人"}', "inform", 1.0, "pickup_method", form="materials_form"), domain)
     assert events == []
+
+
+async def test_a_whole_name_wins_over_a_cut_entity(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = answer("吴建国", "inform", 0.9, "person_name", form="proxy_form", candidates={"person_name": "建国"})
+    assert await ValidateProxyForm().run(dispatcher, tracker, domain) == [SlotSet("person_name", "吴建国")]
+
+
+async def test_an_entity_in_a_longer_sentence_is_kept(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = answer("帮我查一下我朋友王芳的证书好吗谢谢", "inform", 0.9, "person_name", form="status_form",
+                     candidates={"person_name": "王芳"})
+    assert await ValidateStatusForm().run(dispatcher, tracker, domain) == [SlotSet("person_name", "王芳")]
