@@ -108,6 +108,38 @@ def test_link_opens_in_a_new_tab(page: Page, stack: Stack):
     assert page.url.endswith("/demo")
 
 
+def test_printable_contact_form_opens_in_a_new_tab(page: Page, stack: Stack):
+    """An organisation's application ends with the link to its 联系单 (print-ready, from the backend)."""
+    open_demo(page, stack)
+    say(page, "单位统一领取怎么办", "请告诉我领证单位的全称")
+    say(page, "杭州示例科技有限公司", "鉴定批次号")
+    say(page, "JD20260101", "什么职业")
+    say(page, "电工", "证书等级是几级")
+    before = bot_bubbles(page).count()
+    page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="四级（中级工）").click()
+    wait_for_reply(page, "多少人", before)
+    say(page, "1", "工作人员姓名")
+    say(page, "王芳", "领证工作人员的18位身份证号码")
+    say(page, "330106198505050027", "哪天来领取")
+    say(page, "明天", "请核对单位领取联系单")
+    before = bot_bubbles(page).count()
+    page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="确认提交").click()
+    wait_for_reply(page, "单位领取申请已提交", before)
+    link = bot_bubbles(page).filter(has_text="单位领取申请已提交").last.locator("a")
+    expect(link).to_have_count(1)
+    href = link.get_attribute("href")
+    assert href.startswith(f"{stack.backend.url}/api/v1/applications/") and "/contact-form?token=" in href
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel").split()
+    with page.expect_popup() as popup_info:
+        link.click()
+    form = popup_info.value
+    form.wait_for_load_state()
+    assert form.url == href
+    expect(form.locator("body")).to_contain_text("联系单")
+    expect(form.locator("body")).to_contain_text("杭州示例科技有限公司")
+    assert form.evaluate("window.opener") is None
+
+
 def test_reload_keeps_the_transcript_and_the_session(page: Page, stack: Stack):
     open_demo(page, stack)
     ask_materials(page)
