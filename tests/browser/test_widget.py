@@ -59,6 +59,10 @@ def test_mail_application_with_a_corrected_id_number(page: Page, stack: Stack):
     say(page, wrong_id, ASK_ID)  # the bot's re-ask …
     assert any("校验位" in t for t in bot_bubbles(page).all_inner_texts()[-2:])  # … says why
     say(page, good_id, ASK_PHONE)
+    # what the visitor typed is shown and kept masked; Rasa got the real number
+    expect(user_bubbles(page).last).to_have_text("330106********0018")
+    assert good_id not in page.evaluate("JSON.stringify(localStorage)")
+    assert good_id in user_texts(stack, session_id(page))
     say(page, "13800138000", ASK_ADDRESS)
     say(page, "浙江省杭州市西湖区文三路100号", "请核对邮寄申请")
     summary = page.locator(".zjc-msg.zjc-bot").nth(page.locator(".zjc-msg.zjc-bot").count() - 1)

@@ -8,7 +8,8 @@
  * Talks to Rasa's socket.io channel (websocket transport only; credentials.yml has
  * session_persistence: true, so it sends session_request {session_id} and waits for
  * session_confirm) and falls back to the REST channel when socket.io cannot connect.
- * The session id and the transcript are kept in localStorage. Bot text is never put
+ * The session id and the transcript (a day at most; ID numbers the visitor typed are
+ * masked) are kept in localStorage. Bot text is never put
  * into innerHTML: it is written as text nodes, and URLs become <a target=_blank
  * rel=noopener> links only when they parse as http(s).
  *
@@ -29,6 +30,7 @@
   var CONNECT_TIMEOUT_MS = 5000;
   var REPLY_TIMEOUT_MS = 30000;
   var REST_TIMEOUT_MS = 25000;
+  var TRANSCRIPT_TTL_MS = 24 * 60 * 60 * 1000;
 
   var TEXT = {
     launcher: "在线咨询",
@@ -71,8 +73,15 @@
     sessionId = newSessionId();
     save("session_id", sessionId);
   }
+  // The transcript is kept for a day of inactivity (Rasa's own session ends sooner).
   var transcript = load("transcript", []);
-  if (!Array.isArray(transcript)) { transcript = []; }
+  if (!Array.isArray(transcript) || Date.now() - Number(load("updated", 0)) > TRANSCRIPT_TTL_MS) { transcript = []; }
+
+  // ID numbers typed by the visitor are shown and stored masked (330106********0018),
+  // like everywhere else in the service; Rasa still gets what was typed.
+  function maskIds(text) {
+    return text.replace(/(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])/g, "$1$2********$3");
+  }
 
   // -- safe text: text nodes, and links only for http(s) URLs -------------------------------
 
@@ -237,6 +246,7 @@
   function persist() {
     // notices about the connection are not part of the conversation
     save("transcript", transcript.filter(function (item) { return item.who !== "notice"; }).slice(-MAX_ITEMS));
+    save("updated", Date.now());
   }
 
   function addItem(item) {
@@ -384,7 +394,7 @@
   function send(payload, shown) {
     var text = String(payload || "").trim();
     if (!text) { return; }
-    addItem({ who: "user", text: shown || text });
+    addItem({ who: "user", text: maskIds(shown || text) });
     showTyping();
     if (socket && socketReady && socket.connected) {
       socket.emit("user_uttered", { message: text, session_id: sessionId });
