@@ -19,8 +19,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 from fastapi.testclient import TestClient
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
 from app.core.config import Settings, get_settings
+from app.core.db import get_session, make_engine
 from app.main import create_app
+from app.models import AuditEntry
+from app.prestart import migrate
 from app.services.assistant import TURN_KEY, response_source, turn_messages
 
 STAFF_TOKEN = "hotline-staff-token-0123456789abcdef"
@@ -116,18 +122,41 @@ def rasa() -> Iterator[FakeRasa]:
         server.stop()
 
 
-def client_for(**overrides: object) -> TestClient:
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('hotline') / 'hotline.db'}"
+    migrate(url)
+    return url
+
+
+def client_for(database: str, **overrides: object) -> TestClient:
     """Without the lifespan (no `with`): the notice dispatcher is not part of these tests."""
-    settings = Settings(environment="test", staff_token=STAFF_TOKEN, database_url="sqlite://",
+    settings = Settings(environment="test", staff_token=STAFF_TOKEN, database_url=database,
                         hotline_timeout_seconds=2.0, **overrides)
+    engine = make_engine(database)
+    factory = sessionmaker(engine, expire_on_commit=False)
+
+    def session() -> Iterator[Session]:
+        with factory() as s:
+            yield s
+
     app = create_app(settings)
+    app.dependency_overrides[get_session] = session
     app.dependency_overrides[get_settings] = lambda: settings
     return TestClient(app, raise_server_exceptions=False)
 
 
+def audit_actions(database: str) -> list[tuple[str, str, str]]:
+    engine = make_engine(database)
+    with Session(engine) as session:
+        rows = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target)).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
 @pytest.fixture
-def client(rasa: FakeRasa) -> Iterator[TestClient]:
-    yield client_for(rasa_url=rasa.url, rasa_token=RASA_TOKEN)
+def client(rasa: FakeRasa, database: str) -> Iterator[TestClient]:
+    yield client_for(database, rasa_url=rasa.url, rasa_token=RASA_TOKEN)
 
 
 def ask(client: TestClient, question: str = "领证有时间限制吗", conversation: str = "A001-1a2b3c",
@@ -172,6 +201,18 @@ def test_only_this_turns_messages_even_when_the_question_was_asked_before(client
     assert body["messages"][1]["buttons"] == [{"title": "本人领取", "payload": '/inform{"pickup_method":"本人"}'}]
 
 
+def test_each_question_is_in_the_audit_log_without_its_text(client: TestClient, rasa: FakeRasa, database: str):
+    rasa.replies = [bot_event("答复", "utter_x")]
+    ask(client, "陈小明 330106199001010018 的证书", conversation="A009-audit")
+    entries = [e for e in audit_actions(database) if e[1] == "hotline_ask"]
+    assert ("staff:hotline", "hotline_ask", "hotline-A009-audit") in entries
+    engine = make_engine(database)
+    with Session(engine) as session:
+        details = [repr(e.detail) for e in session.scalars(select(AuditEntry))]
+    engine.dispose()
+    assert not any("330106199001010018" in d for d in details)
+
+
 def test_staff_token_is_required(client: TestClient, rasa: FakeRasa):
     assert ask(client, headers={}).status_code == 401
     assert ask(client, headers={"Authorization": "Bearer wrong-token-0123456789abcdef"}).status_code == 401
@@ -192,26 +233,26 @@ def test_rasa_errors_are_a_clear_503(client: TestClient, rasa: FakeRasa):
     assert resp.json()["code"] == "assistant_unavailable"
 
 
-def test_wrong_rasa_token_is_a_503_not_an_empty_answer(rasa: FakeRasa):
+def test_wrong_rasa_token_is_a_503_not_an_empty_answer(rasa: FakeRasa, database: str):
     rasa.replies = [bot_event("答复", "utter_x", "依据")]
-    client = client_for(rasa_url=rasa.url, rasa_token="not-the-token")
+    client = client_for(database, rasa_url=rasa.url, rasa_token="not-the-token")
     resp = ask(client)
     assert resp.status_code == 503 and resp.json()["code"] == "assistant_unavailable"
 
 
-def test_rasa_down_is_a_503():
+def test_rasa_down_is_a_503(database: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = client_for(rasa_url=f"http://127.0.0.1:{port}", rasa_token=RASA_TOKEN)
+    client = client_for(database, rasa_url=f"http://127.0.0.1:{port}", rasa_token=RASA_TOKEN)
     resp = ask(client)
     assert resp.status_code == 503
     assert resp.json() == {"code": "assistant_unavailable",
                            "message": "智能助手暂时无法连接，请稍后再试；可先按办事指南解答来电。"}
 
 
-def test_without_rasa_url_the_guide_says_it_is_not_configured():
-    client = client_for(rasa_url=None)
+def test_without_rasa_url_the_guide_says_it_is_not_configured(database: str):
+    client = client_for(database, rasa_url=None)
     resp = ask(client)
     assert resp.status_code == 503 and resp.json()["code"] == "assistant_not_configured"
 
@@ -234,30 +275,30 @@ def test_turn_messages_stop_at_the_next_user_message():
 
 # -- the pages -----------------------------------------------------------------------------------
 
-def test_demo_page_embeds_the_widget_with_the_public_rasa_url():
-    client = client_for(rasa_url="http://10.0.0.5:5005", rasa_public_url='https://chat.example.cn/"x')
+def test_demo_page_embeds_the_widget_with_the_public_rasa_url(database: str):
+    client = client_for(database, rasa_url="http://10.0.0.5:5005", rasa_public_url='https://chat.example.cn/"x')
     page = client.get("/demo")
     assert page.status_code == 200
     assert "示例" in page.text
     assert '<script src="/widget/widget.js" data-rasa-url="https://chat.example.cn/&quot;x" defer></script>' in page.text
 
 
-def test_demo_page_falls_back_to_rasa_url():
-    client = client_for(rasa_url="http://127.0.0.1:5999")
+def test_demo_page_falls_back_to_rasa_url(database: str):
+    client = client_for(database, rasa_url="http://127.0.0.1:5999")
     assert 'data-rasa-url="http://127.0.0.1:5999"' in client.get("/demo").text
 
 
 @pytest.mark.parametrize("path,media", [("/widget/widget.js", "text/javascript"), ("/widget/widget.css", "text/css"),
                                         ("/hotline", "text/html"), ("/hotline/hotline.js", "text/javascript"),
                                         ("/hotline/hotline.css", "text/css")])
-def test_pages_and_assets_are_served(path: str, media: str):
-    client = client_for()
+def test_pages_and_assets_are_served(path: str, media: str, database: str):
+    client = client_for(database)
     resp = client.get(path)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith(media)
 
 
-def test_only_listed_files_are_served():
-    client = client_for()
+def test_only_listed_files_are_served(database: str):
+    client = client_for(database)
     for path in ("/widget/../README.md", "/widget/%2e%2e/README.md", "/widget/package.json",
                  "/hotline/index.html"):
         assert client.get(path).status_code == 404, path

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from app.api.deps import SettingsDep, StaffDep
+from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.core.errors import AppError
+from app.services import audit
 from app.services.assistant import AssistantUnavailable, RasaAssistant
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
@@ -36,8 +37,11 @@ AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]
 
 
 @router.post("/ask")
-def ask(body: HotlineQuestion, _: StaffDep, assistant: AssistantDep) -> dict:
+def ask(body: HotlineQuestion, actor: StaffDep, assistant: AssistantDep, session: SessionDep) -> dict:
     sender_id = f"hotline-{body.conversation}"
+    # The question itself is not kept: a caller's ID number may be in it.
+    audit.record(session, actor=f"{actor}:hotline", action="hotline_ask", target=sender_id)
+    session.commit()
     try:
         messages = assistant.ask(sender_id, body.question.strip())
     except AssistantUnavailable as exc:
