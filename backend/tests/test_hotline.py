@@ -178,6 +178,8 @@ def test_answer_comes_with_the_citation_of_its_response(client: TestClient, rasa
         ("领取期限：自证书领取通知发布之日起10个工作日。", "utter_deadline_rule", SOURCE, SOURCE),
         ("告诉我姓名和身份证号，我可以查到具体日期。", "utter_deadline_offer_lookup", None, "（该回答未标注依据）"),
     ]
+    # the BotUttered event's metadata as Rasa wrote it
+    assert body["messages"][0]["metadata"] == {"utter_action": "utter_deadline_rule", "metadata": {"source": SOURCE}}
 
 
 def test_the_question_goes_to_rasa_as_the_agents_conversation(client: TestClient, rasa: FakeRasa):

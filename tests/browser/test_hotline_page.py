@@ -41,6 +41,12 @@ def test_agent_gets_the_answer_with_its_citation(page: Page, stack: Stack):
     assert page.evaluate("localStorage.length") == 0
     page.reload()
     expect(page.locator("#desk")).to_be_visible()
+    # a caller's ID number in a question stays on screen masked
+    name, id_number = READY
+    page.get_by_label("输入来电人的问题").fill(f"查询证书状态，{name} {id_number}")
+    page.get_by_role("button", name="查询答复").click()
+    expect(page.locator(".turn-q").first).to_have_text(f"问：查询证书状态，{name} {READY_MASKED}", timeout=TURN_TIMEOUT)
+    assert id_number not in page.content()
 
 
 def test_agent_looks_up_a_callers_status_with_a_masked_id(page: Page, stack: Stack):

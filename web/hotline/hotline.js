@@ -55,6 +55,11 @@
     if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
   }
 
+  // A caller's ID number in a question stays on screen masked (330106********0018).
+  function maskIds(text) {
+    return text.replace(/(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])/g, "$1$2********$3");
+  }
+
   function showError(node, text) { node.textContent = text || ""; node.hidden = !text; }
 
   async function call(path, body, withToken) {
@@ -127,7 +132,7 @@
 
   function renderTurn(question, messages) {
     var turn = el("div", "turn");
-    turn.appendChild(el("div", "turn-q", "问：" + question));
+    turn.appendChild(el("div", "turn-q", "问：" + maskIds(question)));
     if (!messages.length) { turn.appendChild(el("p", "muted", "智能客服没有给出答复。")); }
     messages.forEach(function (message) {
       var answer = el("div", "answer");

@@ -33,10 +33,12 @@ class BotMessage:
     buttons: list[dict[str, str]] = field(default_factory=list)
     image: str | None = None
     attachment: object = None
+    metadata: dict = field(default_factory=dict)
 
     def public(self) -> dict:
         return {"text": self.text, "response": self.response, "source": self.source,
-                "buttons": self.buttons, "image": self.image, "attachment": self.attachment}
+                "buttons": self.buttons, "image": self.image, "attachment": self.attachment,
+                "metadata": self.metadata}
 
 
 def response_source(metadata: dict) -> str | None:
@@ -64,6 +66,7 @@ def _bot_message(event: dict) -> BotMessage:
         buttons=buttons,
         image=data.get("image"),
         attachment=data.get("attachment"),
+        metadata=metadata,
     )
 
 
