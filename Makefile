@@ -56,7 +56,7 @@ test-backend: $(BACKEND_VENV)/.installed ## Backend tests on SQLite and on a rea
 	cd backend && $(BACKEND_PY) -m pytest tests -q -p no:cacheprovider
 
 validate: $(RASA_VENV)/.installed ## rasa data validate
-	$(RASA) data validate --fail-on-warnings
+	$(RASA_VENV)/bin/python scripts/validate_data.py
 
 test-rasa: $(RASA_VENV)/.installed validate train ## Action tests against a real backend, then the test stories
 	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider
