@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.forms.base import SubmissionFormValidation, apply_check, free_text_answer, id_slot, name_slot
+from actions.forms.base import SubmissionFormValidation, checked, free_text_answer, id_slot, name_slot
 from actions.validation import (
     check_address,
     check_batch_no,
@@ -38,11 +38,11 @@ class ValidateMailForm(SubmissionFormValidation):
 
     async def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("phone", check_phone(value), dispatcher)
+        return checked("phone", value, check_phone, dispatcher)
 
     async def validate_address(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("address", check_address(value), dispatcher)
+        return checked("address", value, check_address, dispatcher)
 
 
 class ValidateProxyForm(SubmissionFormValidation):
@@ -108,23 +108,23 @@ class ValidateOrganizationForm(SubmissionFormValidation):
 
     async def validate_organization_name(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("organization_name", check_organization_name(value), dispatcher)
+        return checked("organization_name", value, check_organization_name, dispatcher)
 
     async def validate_batch_no(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("batch_no", check_batch_no(value), dispatcher)
+        return checked("batch_no", value, check_batch_no, dispatcher)
 
     async def validate_occupation(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("occupation", check_occupation(value), dispatcher)
+        return checked("occupation", value, check_occupation, dispatcher)
 
     async def validate_level(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("level", check_level(value), dispatcher)
+        return checked("level", value, check_level, dispatcher)
 
     async def validate_headcount(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("headcount", check_headcount(value), dispatcher)
+        return checked("headcount", value, check_headcount, dispatcher)
 
     async def validate_collector_name(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -136,4 +136,4 @@ class ValidateOrganizationForm(SubmissionFormValidation):
 
     async def validate_visit_date(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("visit_date", check_visit_date(value, china_today()), dispatcher)
+        return checked("visit_date", value, lambda text: check_visit_date(text, china_today()), dispatcher)

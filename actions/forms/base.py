@@ -57,28 +57,33 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
     return {slot: text}
 
 
-def apply_check(slot: str, check: Check, dispatcher: CollectingDispatcher,
-                **also: Any) -> dict[str, Any]:
-    """The slot (and `also`) when the value is valid; otherwise explain and re-ask."""
-    if check.ok:
-        return {slot: check.value, **also}
-    dispatcher.utter_message(response=check.problem)
+def checked(slot: str, value: Any, check: Callable[[Any], Check], dispatcher: CollectingDispatcher,
+            **also: Any) -> dict[str, Any]:
+    """The slot (and `also`) when the value is valid; otherwise explain and re-ask.
+
+    A value of None is a slot being cleared (by an action, or a deny), not an answer:
+    nothing to explain."""
+    if value is None:
+        return {slot: None}
+    result = check(value)
+    if result.ok:
+        return {slot: result.value, **also}
+    dispatcher.utter_message(response=result.problem)
     return {slot: None}
 
 
 def name_slot(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    check = check_person_name(value)
-    if not check.ok and ID_IN_TEXT.search(str(value or "")):
+    if value is not None and not check_person_name(value).ok and ID_IN_TEXT.search(str(value)):
         # An ID number where the name was asked: the ID slot took it; just ask the name again.
         return {slot: None}
-    return apply_check(slot, check, dispatcher)
+    return checked(slot, value, check_person_name, dispatcher)
 
 
 def id_slot(slot: str, masked_slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    check = check_id_number(value, today=china_today())
-    if not check.ok:
-        return apply_check(slot, check, dispatcher)
-    return {slot: check.value, masked_slot: mask_id(check.value)}
+    result = checked(slot, value, lambda text: check_id_number(text, today=china_today()), dispatcher)
+    if result[slot] is None:
+        return result
+    return {**result, masked_slot: mask_id(result[slot])}
 
 
 def new_idempotency_key() -> str:
@@ -115,6 +120,8 @@ class SubmissionFormValidation(ApplicantFormValidation, ABC):
 
     async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher,
                                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # cleared by an action, not answered
+            return {"confirm_submission": None}
         if value is True:
             return {"confirm_submission": True, "idempotency_key": new_idempotency_key()}
         dispatcher.utter_message(response="utter_submission_restart")

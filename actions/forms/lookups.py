@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ApplicantFormValidation, apply_check, free_text_answer
+from actions.forms.base import ApplicantFormValidation, checked, free_text_answer
 from actions.validation import check_city, check_pickup_method
 
 
@@ -34,7 +34,7 @@ class ValidateOfficeForm(FormValidationAction):
 
     async def validate_city(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("city", check_city(value), dispatcher)
+        return checked("city", value, check_city, dispatcher)
 
 
 class ValidateMaterialsForm(FormValidationAction):
@@ -47,4 +47,4 @@ class ValidateMaterialsForm(FormValidationAction):
 
     async def validate_pickup_method(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return apply_check("pickup_method", check_pickup_method(value), dispatcher)
+        return checked("pickup_method", value, check_pickup_method, dispatcher)

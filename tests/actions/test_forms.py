@@ -173,3 +173,12 @@ async def test_an_entity_in_a_longer_sentence_is_kept(dispatcher: CollectingDisp
     tracker = answer("帮我查一下我朋友王芳的证书好吗谢谢", "inform", 0.9, "person_name", form="status_form",
                      candidates={"person_name": "王芳"})
     assert await ValidateStatusForm().run(dispatcher, tracker, domain) == [SlotSet("person_name", "王芳")]
+
+
+async def test_slots_cleared_by_an_action_are_not_answers(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateMailForm().run(dispatcher, make_tracker(
+        {}, intent="check_status", candidates={"person_name": None, "id_number": None, "confirm_submission": None},
+        active_loop="mail_form"), domain)
+    assert {e["name"]: e["value"] for e in events} == {"person_name": None, "id_number": None,
+                                                       "confirm_submission": None}
+    assert dispatcher.messages == []
