@@ -6,6 +6,7 @@ PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(
 PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
 BACKEND_VENV := .venv-backend
 RASA_VENV := .venv-rasa
+WEB_DEPS := web/node_modules/.installed
 BACKEND_PY := $(CURDIR)/$(BACKEND_VENV)/bin/python
 RASA := $(CURDIR)/$(RASA_VENV)/bin/rasa
 BACKEND_PORT ?= 8000
@@ -13,7 +14,7 @@ ACTIONS_PORT ?= 5055
 RASA_PORT ?= 5005
 export BACKEND_PYTHON := $(BACKEND_PY)
 
-.PHONY: help venvs backend train actions rasa run test test-backend test-rasa validate system-deps bench evaluate clean
+.PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,7 +33,12 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt
 	$(RASA_VENV)/bin/pip install --disable-pip-version-check -q -r requirements/rasa-dev.txt
 	@touch $@
 
-venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed ## Create both environments if missing
+$(WEB_DEPS): web/package.json web/package-lock.json
+	@echo "==> widget's socket.io client from npm"
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed $(WEB_DEPS) ## Create both environments (and the widget's npm package) if missing
 
 backend: $(BACKEND_VENV)/.installed ## Start the backend alone in the foreground (SQLite with demo data unless DATABASE_URL)
 	cd backend && $(BACKEND_PY) -m app.prestart --demo
@@ -47,10 +53,10 @@ actions: $(RASA_VENV)/.installed ## Start the action server alone
 run: venvs train ## Create environments, fill the demo database, train if needed, start everything
 	@bash scripts/run.sh
 
-system-deps: ## Install Debian's PostgreSQL for the Postgres tests when missing
+system-deps: ## Install Debian's PostgreSQL and Chromium for the tests when missing
 	@bash scripts/system-deps.sh
 
-test: venvs system-deps test-backend test-rasa ## The whole suite
+test: venvs system-deps test-backend test-rasa test-browser ## The whole suite
 
 test-backend: $(BACKEND_VENV)/.installed ## Backend tests on SQLite and on a real PostgreSQL server
 	cd backend && $(BACKEND_PY) -m pytest tests -q -p no:cacheprovider
@@ -59,8 +65,12 @@ validate: $(RASA_VENV)/.installed ## rasa data validate
 	$(RASA_VENV)/bin/python scripts/validate_data.py
 
 test-rasa: $(RASA_VENV)/.installed validate train ## Action tests against a real backend, then the test stories
-	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider
+	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider --ignore=tests/browser
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
+
+test-browser: venvs train ## Widget and hotline guide in headless Chromium against the three real servers
+	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (make system-deps)"; exit 1; }
+	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests/browser -q -p no:cacheprovider
 
 bench: $(BACKEND_VENV)/.installed ## Benchmarks (not part of make test); figures go into reports/
 	cd backend && $(BACKEND_PY) -m bench.run

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Debian's PostgreSQL server for the Postgres leg of the tests; nothing to do when present.
+# Debian's PostgreSQL server (the Postgres leg of the backend tests) and Chromium (the
+# browser tests); nothing to do when both are present.
 set -euo pipefail
-if compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
-  exit 0
-fi
-echo "==> installing Debian's postgresql (needs root)"
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "==> installing Debian's ${missing[*]} (needs root)"
 if [ "$(id -u)" -ne 0 ]; then
-  echo "PostgreSQL is missing; run as root or install the 'postgresql' package" >&2
+  echo "missing: ${missing[*]}; run as root or install these Debian packages" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql > /dev/null
-# The package starts a cluster of its own; the tests start their own server instead.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+# The postgresql package starts a cluster of its own; the tests start their own server.
 service postgresql stop > /dev/null 2>&1 || true

@@ -10,9 +10,7 @@ newest in models/).
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,12 +22,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 _stack: Stack | None = None
-
-if importlib.util.find_spec("playwright") is None:
-    # `pytest tests` in an environment without the browser-test packages: say so, run the rest.
-    collect_ignore_glob = ["test_*.py"]
-    warnings.warn("tests/browser skipped: playwright is not installed (requirements/rasa-dev.txt)")
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stops_rasa: stops the Rasa server; runs after every other browser test")
