@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -64,9 +64,12 @@ class SubmitApplicationAction(BackendAction, ABC):
             dispatcher.utter_message(response="utter_submission_not_sent")
             return [*closing, SlotSet("idempotency_key", key), SlotSet("pending_submission", self.kind)]
         utter_backend_error(dispatcher, result.error)
-        reask = SLOTS_TO_REASK.get(result.error.code, ())
-        return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
-                *(SlotSet(slot, None) for slot in reask if tracker.get_slot(slot) is not None)]
+        reask = [slot for slot in SLOTS_TO_REASK.get(result.error.code, ()) if tracker.get_slot(slot) is not None]
+        events = [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
+                  *(SlotSet(slot, None) for slot in reask)]
+        if reask:  # the form asks again for what the backend refused, then shows the summary
+            events.append(FollowupAction(f"{self.kind}_form"))
+        return events
 
 
 class ActionSubmitMail(SubmitApplicationAction):

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.applications import ActionCancelSubmission, ActionSubmitMail, ActionSubmitOrganization, ActionSubmitProxy
@@ -78,6 +78,7 @@ async def test_refusal_is_reported_in_the_backends_words(backend: str, dispatche
     assert responses(dispatcher) == ["utter_backend_refused"]
     assert "已领取" in dispatcher.messages[0]["message"]
     assert slots_of(events)["idempotency_key"] is None and slots_of(events)["pending_submission"] is None
+    assert not any(e["event"] == "followup" for e in events)  # nothing the applicant could fix
 
 
 async def test_proxy_application_lists_materials_and_the_letter(backend: str, dispatcher: CollectingDispatcher,
@@ -115,7 +116,9 @@ async def test_organization_headcount_above_the_list_is_asked_again(
              "visit_date": (dt.date.today() + dt.timedelta(days=1)).isoformat(), "idempotency_key": KEY + "h"}
     events = await ActionSubmitOrganization().run(dispatcher, make_tracker(slots), domain)
     assert responses(dispatcher) == ["utter_backend_refused"]
+    assert "1本" in dispatcher.messages[0]["message"]
     assert slots_of(events)["headcount"] is None
+    assert events[-1] == FollowupAction("organization_form")
 
 
 async def test_cancel_a_pending_submission(dispatcher: CollectingDispatcher, domain: dict) -> None:
