@@ -179,7 +179,8 @@ class ActionSubscribe(BackendAction):
         if not result.ok:
             utter_backend_error(dispatcher, result.error)
             return []
-        dispatcher.utter_message(response="utter_subscribed", person_name=name,
+        response = "utter_subscribed" if result.content.get("push_supported", True) else "utter_subscribed_no_push"
+        dispatcher.utter_message(response=response, person_name=name,
                                  id_masked=result.content.get("id_number_masked") or mask_id(id_number))
         return []
 

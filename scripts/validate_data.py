@@ -18,7 +18,7 @@ RASA_WARNING = re.compile(r"(rasa/[\w/]+\.py:\d+: UserWarning: .*)")
 
 
 def main() -> int:
-    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    rasa = Path(sys.executable).parent / "rasa"  # the rasa of the environment running this script
     run = subprocess.run([str(rasa), "data", "validate"], cwd=ROOT, capture_output=True, text=True)
     output = run.stdout + run.stderr
     if run.returncode != 0:
@@ -36,6 +36,8 @@ def main() -> int:
         if unused and (unused.group(1) in asked
                        or re.search(rf"[\"']{unused.group(1)}[\"']", action_code)):
             continue
+        if re.search(r"intent '(EXTERNAL_\w+)' is listed in the domain file, but is not found in the NLU", warning):
+            continue  # triggered through the HTTP API, never predicted by the NLU
         problems.append(warning)
     for problem in problems:
         print(problem)

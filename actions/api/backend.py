@@ -80,6 +80,9 @@ class BackendClient:
         return self._request("GET", "/api/v1/working-days/due",
                              params={"start": start.isoformat(), "days": days})
 
+    def notice(self, notice_id: int) -> ApiResult:
+        return self._request("GET", f"/api/v1/notices/{int(notice_id)}")
+
     # -- applicant endpoints ----------------------------------------------------------
 
     def status(self, name: str, id_number: str) -> ApiResult:

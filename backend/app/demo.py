@@ -11,6 +11,7 @@ import random
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from app.core.clock import china_today
 from app.models import Office
 from app.schemas import CollectionRequest, MailApplication, NoticeRequest, OfficeRecord, ProxyApplication, Transition
 from app.services.applications import create_application, move
@@ -89,7 +90,7 @@ def _csv(rows: list[tuple]) -> bytes:
 
 
 def load_demo(session: Session, *, today: dt.date | None = None, holders_per_city: int = 30) -> dict:
-    today = today or dt.date.today()
+    today = today or china_today()
     rng = random.Random(2026)
     calendar = calendar_for(session)
     upsert_offices(session, demo_offices())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings, get_settings
 from app.core.db import get_session
+from app.core.clock import china_today
 from app.core.errors import AppError
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
@@ -25,7 +26,7 @@ def get_calendar(session: SessionDep) -> WorkCalendar:
 
 
 def get_today() -> dt.date:
-    return dt.date.today()
+    return china_today()
 
 
 CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]

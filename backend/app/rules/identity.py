@@ -12,6 +12,7 @@ import phonenumbers
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from app.core.clock import china_today
 from app.core.errors import AppError
 
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
@@ -59,7 +60,7 @@ def normalize_id(id_number: str, *, today: dt.date | None = None) -> str:
         raise invalid_id("身份证号码中的出生日期或地区代码不正确，请核对后重新输入。") from None
     if not _area_assigned(value[:6], birth.year):
         raise invalid_id("身份证号码中的出生日期或地区代码不正确，请核对后重新输入。")
-    if birth > (today or dt.date.today()):
+    if birth > (today or china_today()):
         raise invalid_id("身份证号码中的出生日期晚于今天，请核对后重新输入。")
     return value
 

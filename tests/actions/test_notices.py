@@ -1,0 +1,62 @@
+"""The pushed pickup notice (EXTERNAL_pickup_notice) against the real backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import requests
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.notices import ActionPickupNotice
+from actions.status import ActionSubscribe
+from conftest import make_tracker, publish_people, responses
+
+
+def _notice_id(backend_url: str, batch_no: str) -> int:
+    """The id of the notice that published this batch (notices are public)."""
+    for notice_id in range(1, 500):
+        found = requests.get(f"{backend_url}/api/v1/notices/{notice_id}", timeout=5)
+        if found.ok and batch_no in {b["batch_no"] for b in found.json()["batches"]}:
+            return notice_id
+    raise AssertionError(f"no notice for {batch_no}")
+
+
+def _pushed(notice_id: object) -> object:
+    return make_tracker(intent="EXTERNAL_pickup_notice", input_channel="socketio",
+                        entities=[{"entity": "notice_id", "value": str(notice_id)}])
+
+
+async def test_notice_says_where_and_until_when(backend: str, backend_url: str, dispatcher: CollectingDispatcher,
+                                                domain: dict) -> None:
+    batch_no, _ = publish_people(backend_url)
+    notice_id = _notice_id(backend_url, batch_no)
+    events = await ActionPickupNotice().run(dispatcher, _pushed(notice_id), domain)
+    assert responses(dispatcher) == ["utter_notice_published"]
+    message = dispatcher.messages[0]
+    assert message["office_name"].startswith("杭州市职业技能鉴定指导中心")
+    expected = requests.get(f"{backend_url}/api/v1/working-days/due", timeout=5,
+                            params={"start": dt.date.today().isoformat(), "days": 10}).json()
+    due = dt.date.fromisoformat(expected["due"])
+    assert message["deadline"] == f"{due.year}年{due.month}月{due.day}日"
+    assert events == [SlotSet("office_name", message["office_name"]), SlotSet("office_phone", message["office_phone"])]
+
+
+async def test_unknown_notice_and_missing_entity(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    assert await ActionPickupNotice().run(dispatcher, _pushed(None), domain) == []
+    assert dispatcher.messages == []
+    await ActionPickupNotice().run(dispatcher, _pushed(987654), domain)
+    assert responses(dispatcher) == ["utter_backend_refused"]
+
+
+async def test_backend_down_says_so(backend_down: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionPickupNotice().run(dispatcher, _pushed(1), domain)
+    assert responses(dispatcher) == ["utter_backend_unavailable"]
+
+
+async def test_subscribing_from_a_channel_without_push_says_so(backend: str, backend_url: str,
+                                                               dispatcher: CollectingDispatcher, domain: dict) -> None:
+    _, [(name, id_number)] = publish_people(backend_url)
+    tracker = make_tracker({"person_name": name, "id_number": id_number}, input_channel="rest", sender_id="rest-sub")
+    await ActionSubscribe().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_subscribed_no_push"]
