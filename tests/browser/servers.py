@@ -2,7 +2,8 @@
 backend (fresh SQLite file with the demo data, `python -m app.prestart --demo`, then
 uvicorn), the action server (`rasa run actions`) and Rasa (`rasa run --enable-api` with
 the trained model in models/, a temporary endpoints file pointing at that action
-server, and the project's credentials.yml minus channels whose secrets are not set).
+server, and the project's credentials.yml with the WeChat channel pointed at a recorder
+on loopback that plays WeChat's API, tests/channels/recorder.py).
 
 Each server's output goes to a log file in the given directory; `Server.log_tail()`
 shows it when a test fails. A module of its own rather than conftest.py, so that other
@@ -23,8 +24,11 @@ from pathlib import Path
 import requests
 import yaml
 
+from tests.channels.recorder import Recorder
+
 REPO = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO / "backend"
+WECHAT_TOKEN = "browser-tests-wechat-token"
 
 
 def rasa_bin() -> Path:
@@ -115,6 +119,7 @@ class Stack:
     staff_token: str
     rasa_token: str
     logs: Path
+    wechat: Recorder
 
     @property
     def servers(self) -> list[Server]:
@@ -123,17 +128,19 @@ class Stack:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+        self.wechat.stop()
 
     def logs_report(self) -> str:
         return "\n".join(f"----- {s.name} ({s.log_path}) -----\n{s.log_tail()}" for s in self.servers)
 
 
-def credentials_without_missing_secrets(target: Path) -> Path:
-    """credentials.yml as `make run` uses it: the WeChat channel only when WECHAT_TOKEN is set."""
+def credentials_with_wechat(target: Path, wechat: Recorder) -> Path:
+    """credentials.yml with the WeChat channel speaking to the recorder that plays WeChat's API."""
     with (REPO / "credentials.yml").open(encoding="utf-8") as f:
         credentials = yaml.safe_load(f) or {}
-    if not os.environ.get("WECHAT_TOKEN"):
-        credentials = {k: v for k, v in credentials.items() if "wechat" not in k.lower()}
+    [key] = [k for k in credentials if "wechat" in k.lower()]
+    credentials[key] = {**(credentials[key] or {}), "token": WECHAT_TOKEN, "appid": wechat.appid,
+                        "secret": wechat.secret, "api_base_url": wechat.base_url}
     target.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -172,6 +179,7 @@ def start_stack(work: Path, *, model: Path) -> Stack:
     if prestart.returncode != 0:
         raise RuntimeError(f"app.prestart --demo failed:\n{prestart.stdout}\n{prestart.stderr}")
 
+    wechat = Recorder(appid="wx" + secrets.token_hex(8), secret=secrets.token_hex(16)).start()
     rasa = rasa_bin()
     rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
     stack = Stack(
@@ -185,10 +193,10 @@ def start_stack(work: Path, *, model: Path) -> Stack:
         rasa=Server("rasa", [str(rasa), "run", "--enable-api", "--auth-token", rasa_token,
                              "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
                              "--model", str(model),
-                             "--credentials", str(credentials_without_missing_secrets(work / "credentials.yml")),
+                             "--credentials", str(credentials_with_wechat(work / "credentials.yml", wechat)),
                              "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml"))],
                     REPO, rasa_env, logs / "rasa.log", urls["rasa"]),
-        staff_token=staff_token, rasa_token=rasa_token, logs=logs,
+        staff_token=staff_token, rasa_token=rasa_token, logs=logs, wechat=wechat,
     )
     try:
         # All three start at once (2 cores: Rasa's model load is the long pole).

@@ -1,0 +1,73 @@
+"""A published pickup notice reaches every subscriber on its list exactly once, on the
+channel they subscribed from: a visitor with the widget open (socket.io) and a WeChat
+follower (customer-service message through the recorder that plays WeChat's API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import requests
+from browser_helpers import ask_materials, bot_bubbles, open_demo, session_id
+from playwright.sync_api import Page, expect
+from servers import Stack
+
+from tests.channels.recorder import CUSTOM_SEND
+
+ANNOUNCEMENT = "证书领取通知已发布"
+
+
+def _id(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
+def _staff(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.staff_token}"}
+
+
+def test_a_published_notice_reaches_the_web_and_the_wechat_subscriber_once(page: Page, stack: Stack):
+    open_demo(page, stack)
+    ask_materials(page)  # Rasa pushes only into a conversation it knows
+    sid = session_id(page)
+    openid = "o-e2e-" + sid[:8]
+    web_person, wechat_person, unsubscribed = (("通知甲", _id("33010619910101771")),
+                                                ("通知乙", _id("33010619920202772")),
+                                                ("通知丙", _id("33010619930303773")))
+    batch = f"JDPUSH{int(time.time()) % 100000:05d}"
+    rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号"] + [
+        f"{name},{id_number},ZS{batch}{i},电工,四级,{batch}"
+        for i, (name, id_number) in enumerate((web_person, wechat_person, unsubscribed))]
+    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=_staff(stack), timeout=30,
+                             data={"office_code": "330100"},
+                             files={"file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
+    assert imported.status_code == 201, imported.text
+    for channel, conversation, person in (("socketio", sid, web_person), ("wechat", openid, wechat_person)):
+        subscribed = requests.post(f"{stack.backend.url}/api/v1/subscriptions", timeout=30, json={
+            "channel": channel, "conversation_id": conversation, "name": person[0], "id_number": person[1]})
+        assert subscribed.status_code == 201 and subscribed.json()["push_supported"] is True
+
+    notice = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30, json={
+        "office_code": "330100", "batch_nos": [batch], "published_on": dt.date.today().isoformat()})
+    assert notice.status_code == 201, notice.text
+    assert notice.json()["subscribers_queued"] == 2
+
+    announcement = bot_bubbles(page).filter(has_text=ANNOUNCEMENT)
+    expect(announcement).to_have_count(1, timeout=60_000)
+    expect(announcement).to_contain_text("杭州市职业技能鉴定指导中心")
+    sent = stack.wechat.wait_for(CUSTOM_SEND, count=1, timeout=60)
+    to_follower = [m for m in sent if m.get("touser") == openid]
+    assert len(to_follower) == 1 and ANNOUNCEMENT in to_follower[0]["text"]["content"]
+
+    # Nothing more arrives: the dispatcher has recorded both deliveries as sent.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        deliveries = requests.get(f"{stack.backend.url}/api/v1/staff/notices/{notice.json()['id']}/deliveries",
+                                  headers=_staff(stack), timeout=30).json()["deliveries"]
+        if all(d["state"] == "sent" for d in deliveries):
+            break
+        time.sleep(0.5)
+    assert sorted((d["channel"], d["state"]) for d in deliveries) == [("socketio", "sent"), ("wechat", "sent")]
+    time.sleep(5)  # two more dispatcher rounds
+    expect(announcement).to_have_count(1)
+    assert len([m for m in stack.wechat.sent(CUSTOM_SEND) if m.get("touser") == openid]) == 1
