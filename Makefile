@@ -72,8 +72,9 @@ test-browser: venvs train ## Widget and hotline guide in headless Chromium again
 	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (make system-deps)"; exit 1; }
 	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests/browser -q -p no:cacheprovider
 
-bench: $(BACKEND_VENV)/.installed ## Benchmarks (not part of make test); figures go into reports/
+bench: venvs train ## Benchmarks (not part of make test): backend and assistant turns; figures go into reports/
 	cd backend && $(BACKEND_PY) -m bench.run
+	$(RASA_VENV)/bin/python bench/rasa_turns.py
 
 evaluate: $(RASA_VENV)/.installed ## NLU report: 5-fold cross-validation into reports/
 	@bash scripts/evaluate.sh
