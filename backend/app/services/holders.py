@@ -30,7 +30,7 @@ def holder_certificates(session: Session, name: str, id_number: str) -> list[Cer
     """Certificates whose holder matches both name and (normalised) ID number."""
     return list(session.scalars(
         select(Certificate)
-        .options(joinedload(Certificate.office), joinedload(Certificate.batch))
+        .options(joinedload(Certificate.office), joinedload(Certificate.batch), joinedload(Certificate.notice))
         .where(Certificate.id_number == id_number, Certificate.holder_name == normalize_name(name))
         .order_by(Certificate.id)
     ))
