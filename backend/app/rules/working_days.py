@@ -17,6 +17,11 @@ YearLoader = Callable[[int], "dict[dt.date, bool] | None"]
 
 MAX_PERIOD_DAYS = 400
 
+# The service's periods (办事指南（十三）办理时限、（十五）结果送达), in working days.
+PICKUP_WINDOW_WORKING_DAYS = 10  # from the publication of the pickup notice
+NATIONAL_EXAM_WORKING_DAYS = 30  # 全国统考: after the blank certificates arrive
+DELIVERY_WORKING_DAYS = 5  # after the decision (办结)
+
 
 @dataclass(frozen=True)
 class DueDate:

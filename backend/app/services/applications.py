@@ -28,10 +28,10 @@ from app.models import (
 )
 from app.rules.identity import mask_id, normalize_id, normalize_phone
 from app.rules.vocabulary import canonical_level, normalize_name
-from app.rules.working_days import WorkCalendar
+from app.rules.working_days import DELIVERY_WORKING_DAYS, WorkCalendar
 from app.schemas import MailApplication, OrganizationApplication, ProxyApplication, Transition
 from app.services import audit
-from app.services.holders import DELIVERY_WORKING_DAYS, holder_certificates, live_application
+from app.services.holders import holder_certificates, live_application
 
 ADDRESS_REGION = re.compile(r"(省|市|自治区|自治州|地区|盟|州)|^(北京|上海|天津|重庆)")
 ADDRESS_DETAIL = re.compile(r"(路|街|道|号|村|弄|巷|组|室|栋|幢|大厦|小区|苑|园|楼)")

@@ -18,12 +18,9 @@ from app.models import (
 )
 from app.rules.identity import mask_id
 from app.rules.vocabulary import CERTIFICATE_STATE_LABELS, STEP_LABELS, normalize_name
-from app.rules.working_days import WorkCalendar
+from app.rules.working_days import NATIONAL_EXAM_WORKING_DAYS, WorkCalendar
 from app.services.offices import office_public
 
-NATIONAL_EXAM_WORKING_DAYS = 30
-PICKUP_WINDOW_WORKING_DAYS = 10
-DELIVERY_WORKING_DAYS = 5
 
 
 def holder_certificates(session: Session, name: str, id_number: str) -> list[Certificate]:

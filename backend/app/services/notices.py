@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import AppError
 from app.models import AssessmentBatch, Certificate, CertificateState, Office, PickupNotice
-from app.rules.working_days import WorkCalendar
 from app.schemas import NoticeRequest
-from app.services.holders import PICKUP_WINDOW_WORKING_DAYS
+from app.rules.working_days import PICKUP_WINDOW_WORKING_DAYS, WorkCalendar
 from app.services.offices import office_public
 
 
