@@ -37,9 +37,17 @@ if [ -z "${WECHAT_TOKEN:-}" ]; then
   awk '/^bot\.wechat\.WeChatInput:/{skip=1; next} skip && /^[^ #]/{skip=0} !skip' credentials.yml > "$credentials"
   echo "    WeChat channel off (WECHAT_TOKEN is not set)"
 fi
+endpoints=endpoints.yml
+if [ -n "${REDIS_HOST:-}" ]; then
+  # Several Rasa processes (SANIC_WORKERS > 1) need a shared lock store.
+  endpoints=var/endpoints-redis.yml
+  { cat endpoints.yml; printf '\nlock_store:\n  type: redis\n  url: %s\n  port: %s\n  db: %s\n  key_prefix: zj-cert\n' \
+      "$REDIS_HOST" "${REDIS_PORT:-6379}" "${REDIS_DB:-1}"; } > "$endpoints"
+  echo "    Redis lock store at ${REDIS_HOST}:${REDIS_PORT:-6379}"
+fi
 echo "==> Rasa server (loading the model takes a while)"
 .venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --interface 127.0.0.1 --port "$RASA_PORT" \
-  --cors "*" --model models --credentials "$credentials" --endpoints endpoints.yml > var/logs/rasa.log 2>&1 & pids+=($!)
+  --cors "*" --model models --credentials "$credentials" --endpoints "$endpoints" > var/logs/rasa.log 2>&1 & pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" 300
 
 cat <<INFO
