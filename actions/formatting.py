@@ -4,6 +4,7 @@ in the domain; these helpers only format the values passed into them."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -11,8 +12,10 @@ APPLICATION_KIND_LABELS = {"mail": "邮寄送达", "proxy": "委托代领", "org
 
 
 def china_today() -> dt.date:
-    """Today in China (UTC+8, no daylight saving), whatever the server's zone."""
-    return dt.datetime.now(CHINA_TZ).date()
+    """Today in China (UTC+8, no daylight saving), whatever the server's zone. FIXED_TODAY
+    (YYYY-MM-DD, tests and rehearsals) pins it, as it pins the backend's."""
+    fixed = os.environ.get("FIXED_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.datetime.now(CHINA_TZ).date()
 
 
 def cn_date(value: object) -> str:

@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BackendAction, utter_backend_error
-from actions.formatting import china_today
 from actions.validation import canonical_city
 
 
@@ -37,8 +36,7 @@ class ActionOfficeInfo(BackendAction):
         if len(offices) > 1:
             dispatcher.utter_message(response="utter_office_more", city=city,
                                      other_offices="、".join(o["name"] for o in offices[1:]))
-        today = china_today()
-        day = await self.backend(tracker, "working_day", today)
+        day = await self.backend(tracker, "working_day")
         if day.ok and day.content.get("workday") is False:
             dispatcher.utter_message(response="utter_office_closed_today", office_name=office["name"])
         return [SlotSet("city", city), SlotSet("office_name", office["name"]),

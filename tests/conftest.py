@@ -8,6 +8,7 @@ The backend runs with the interpreter named by BACKEND_PYTHON (default
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import os
@@ -60,15 +61,23 @@ def _wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) -
     raise RuntimeError("backend did not become healthy")
 
 
-@pytest.fixture(scope="session")
-def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+# The test backends' "today" (FIXED_TODAY): every date they compute is then the same on
+# any day the suite runs, and inside the years chinesecalendar knows.
+TEST_TODAY = "2026-06-01"
+# A Saturday in December: offices are closed, and the national-exam date (30 working days
+# on) falls in a year no calendar knows yet.
+YEAR_END_TODAY = "2026-12-12"
+
+
+@contextlib.contextmanager
+def _running_backend(work: Path, today: str) -> Iterator[str]:
     python = os.environ.get("BACKEND_PYTHON") or str(REPO / ".venv-backend" / "bin" / "python")
-    database = tmp_path_factory.mktemp("backend") / "backend.db"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": f"sqlite:///{work / 'backend.db'}",
         "ENVIRONMENT": "development",
         "STAFF_TOKEN": STAFF_TOKEN,
+        "FIXED_TODAY": today,
         # The tests look the same demo people up many times.
         "LOOKUP_LIMIT_PER_CLIENT": "10000",
         "LOOKUP_LIMIT_PER_ID": "10000",
@@ -76,7 +85,7 @@ def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([python, "-m", "app.prestart", "--demo"], cwd=BACKEND_DIR, env=env, check=True,
                    capture_output=True, timeout=120)
     port = free_port()
-    log = (tmp_path_factory.getbasetemp() / "backend.log").open("wb")
+    log = (work / "backend.log").open("wb")
     process = subprocess.Popen(
         [python, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
          "--port", str(port)],
@@ -95,13 +104,36 @@ def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture(scope="session")
+def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _running_backend(tmp_path_factory.mktemp("backend"), TEST_TODAY) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def year_end_backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _running_backend(tmp_path_factory.mktemp("backend-year-end"), YEAR_END_TODAY) as url:
+        yield url
+
+
+def _point_actions_at(url: str, today: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("BACKEND_URL", url)
+    monkeypatch.setenv("BACKEND_TIMEOUT", "5")
+    monkeypatch.setenv("FIXED_TODAY", today)
+    monkeypatch.delenv("BACKEND_PUBLIC_URL", raising=False)
+    return url
+
+
 @pytest.fixture
 def backend(backend_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The action client points at the real backend."""
-    monkeypatch.setenv("BACKEND_URL", backend_url)
-    monkeypatch.setenv("BACKEND_TIMEOUT", "5")
-    monkeypatch.delenv("BACKEND_PUBLIC_URL", raising=False)
-    return backend_url
+    """The action client points at the real backend; both count from TEST_TODAY."""
+    return _point_actions_at(backend_url, TEST_TODAY, monkeypatch)
+
+
+@pytest.fixture
+def year_end_backend(year_end_backend_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """As `backend`, on a Saturday in December (YEAR_END_TODAY)."""
+    return _point_actions_at(year_end_backend_url, YEAR_END_TODAY, monkeypatch)
 
 
 @pytest.fixture
@@ -207,6 +239,6 @@ def publish_people(backend_url: str, count: int = 1, *, occupation: str = "ç”µå·
                              files={"file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
     assert imported.status_code == 201, imported.text
     notice = requests.post(f"{backend_url}/api/v1/staff/notices", headers=headers, timeout=10, json={
-        "office_code": office_code, "batch_nos": [batch_no], "published_on": dt.date.today().isoformat()})
+        "office_code": office_code, "batch_nos": [batch_no], "published_on": TEST_TODAY})
     assert notice.status_code == 201, notice.text
     return batch_no, people

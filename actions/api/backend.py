@@ -73,12 +73,10 @@ class BackendClient:
     def offices(self, city: str | None = None) -> ApiResult:
         return self._request("GET", "/api/v1/offices", params={"city": city} if city else None)
 
-    def working_day(self, day: dt.date) -> ApiResult:
-        return self._request("GET", "/api/v1/working-days/check", params={"date": day.isoformat()})
-
-    def working_days_due(self, start: dt.date, days: int) -> ApiResult:
-        return self._request("GET", "/api/v1/working-days/due",
-                             params={"start": start.isoformat(), "days": days})
+    def working_day(self, day: dt.date | None = None) -> ApiResult:
+        """Without a day: today, by the backend's clock."""
+        params = {"date": day.isoformat()} if day else {}
+        return self._request("GET", "/api/v1/working-days/check", params=params)
 
     def notice(self, notice_id: int) -> ApiResult:
         return self._request("GET", f"/api/v1/notices/{int(notice_id)}")

@@ -86,3 +86,22 @@ def test_demo_data_gives_every_documented_state(engine, client):
     assert states["pending_national"]["expected_ready"]["rule"] == "national_exam"
     assert states["proxy_reviewing"]["application"]["state_label"] == "审核"
     assert dt.date.fromisoformat(states["ready"]["notice"]["deadline"]) > TODAY
+
+
+def test_fixed_today_pins_the_clock_in_development_only(monkeypatch):
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from app.core import clock
+    from app.core.config import Settings, get_settings
+
+    monkeypatch.setenv("FIXED_TODAY", "2026-03-02")
+    get_settings.cache_clear()
+    try:
+        assert clock.china_today() == dt.date(2026, 3, 2)
+        with pytest.raises(ValidationError, match="FIXED_TODAY"):
+            Settings(environment="production", staff_token="x" * 32)
+    finally:
+        monkeypatch.delenv("FIXED_TODAY")
+        get_settings.cache_clear()

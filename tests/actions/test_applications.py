@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.applications import ActionCancelSubmission, ActionSubmitMail, ActionSubmitOrganization, ActionSubmitProxy
-from conftest import COLLECTED, make_tracker, publish_people, responses
+from conftest import COLLECTED, TEST_TODAY, make_tracker, publish_people, responses
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -100,7 +100,7 @@ async def test_organization_application_links_the_contact_form(
     slots = {"organization_name": "杭州示例电气有限公司", "batch_no": batch_no, "occupation": "焊工",
              "level": "三级", "headcount": 3, "collector_name": "王芳",
              "collector_id_number": "330106199001010018",
-             "visit_date": (dt.date.today() + dt.timedelta(days=1)).isoformat(), "idempotency_key": KEY + "o"}
+             "visit_date": (dt.date.fromisoformat(TEST_TODAY) + dt.timedelta(days=1)).isoformat(), "idempotency_key": KEY + "o"}
     await ActionSubmitOrganization().run(dispatcher, make_tracker(slots), domain)
     assert responses(dispatcher) == ["utter_organization_created", "utter_materials_organization"]
     url = dispatcher.messages[0]["contact_form_url"]
@@ -113,7 +113,7 @@ async def test_organization_headcount_above_the_list_is_asked_again(
 
     slots = {"organization_name": "示例公司", "batch_no": batch_no, "occupation": "钳工", "level": "五级",
              "headcount": 5, "collector_name": "王芳", "collector_id_number": "330106199001010018",
-             "visit_date": (dt.date.today() + dt.timedelta(days=1)).isoformat(), "idempotency_key": KEY + "h"}
+             "visit_date": (dt.date.fromisoformat(TEST_TODAY) + dt.timedelta(days=1)).isoformat(), "idempotency_key": KEY + "h"}
     events = await ActionSubmitOrganization().run(dispatcher, make_tracker(slots), domain)
     assert responses(dispatcher) == ["utter_backend_refused"]
     assert "1本" in dispatcher.messages[0]["message"]

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.notices import ActionPickupNotice
 from actions.status import ActionSubscribe
-from conftest import make_tracker, publish_people, responses
+from conftest import TEST_TODAY, make_tracker, publish_people, responses
 
 
 def _notice_id(backend_url: str, batch_no: str) -> int:
@@ -36,7 +36,7 @@ async def test_notice_says_where_and_until_when(backend: str, backend_url: str, 
     message = dispatcher.messages[0]
     assert message["office_name"].startswith("杭州市职业技能鉴定指导中心")
     expected = requests.get(f"{backend_url}/api/v1/working-days/due", timeout=5,
-                            params={"start": dt.date.today().isoformat(), "days": 10}).json()
+                            params={"start": TEST_TODAY, "days": 10}).json()
     due = dt.date.fromisoformat(expected["due"])
     assert message["deadline"] == f"{due.year}年{due.month}月{due.day}日"
     assert events == [SlotSet("office_name", message["office_name"]), SlotSet("office_phone", message["office_phone"])]

@@ -52,7 +52,16 @@ async def test_pending_national_exam_gives_the_expected_date(
         backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionCheckStatus().run(dispatcher, make_tracker(identity(PENDING_NATIONAL)), domain)
     assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national"]
-    assert dispatcher.messages[1]["due"].startswith("20")
+    # Blanks arrived 2026-05-25 (7 days before TEST_TODAY); 30 working days on, 端午 6-19 off.
+    assert dispatcher.messages[1]["due"] == "2026年7月7日"
+
+
+async def test_a_date_in_a_year_no_calendar_knows_is_marked_estimated(
+        year_end_backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    await ActionCheckStatus().run(dispatcher, make_tracker(identity(PENDING_NATIONAL)), domain)
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national",
+                                     "utter_date_estimated"]
+    assert dispatcher.messages[1]["due"].startswith("2027年")
 
 
 async def test_application_under_review(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:

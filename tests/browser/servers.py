@@ -29,11 +29,13 @@ from tests.channels.recorder import Recorder
 REPO = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO / "backend"
 WECHAT_TOKEN = "browser-tests-wechat-token"
+# The servers' "today" (FIXED_TODAY), as in tests/conftest.py: the same dates on any day.
+FIXED_TODAY = "2026-06-01"
 
 
 def rasa_bin() -> Path:
-    """`rasa` of the Rasa environment: RASA_VENV, else .venv-rasa, else the trial venv."""
-    for venv in (os.environ.get("RASA_VENV"), REPO / ".venv-rasa", "/tmp/trial/rasa-venv"):
+    """`rasa` of the Rasa environment: RASA_VENV, else .venv-rasa."""
+    for venv in (os.environ.get("RASA_VENV"), REPO / ".venv-rasa"):
         if venv and (Path(venv) / "bin" / "rasa").exists():
             return Path(venv) / "bin" / "rasa"
     raise RuntimeError("no Rasa environment found: run `make venvs` or set RASA_VENV")
@@ -161,7 +163,7 @@ def start_stack(work: Path, *, model: Path) -> Stack:
     rasa_token = secrets.token_urlsafe(24)
     ports = {name: free_port() for name in ("backend", "actions", "rasa")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "FIXED_TODAY": FIXED_TODAY}
 
     backend_env = {
         **base_env,

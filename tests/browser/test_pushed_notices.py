@@ -4,13 +4,12 @@ follower (customer-service message through the recorder that plays WeChat's API)
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import requests
 from browser_helpers import ask_materials, bot_bubbles, open_demo, session_id
 from playwright.sync_api import Page, expect
-from servers import Stack
+from servers import FIXED_TODAY, Stack
 
 from tests.channels.recorder import CUSTOM_SEND
 
@@ -48,7 +47,7 @@ def test_a_published_notice_reaches_the_web_and_the_wechat_subscriber_once(page:
         assert subscribed.status_code == 201 and subscribed.json()["push_supported"] is True
 
     notice = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": dt.date.today().isoformat()})
+        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
     assert notice.status_code == 201, notice.text
     assert notice.json()["subscribers_queued"] == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -41,9 +42,14 @@ class Settings(BaseSettings):
     rasa_public_url: str | None = None
     # The hotline guide waits this long for each call to Rasa (REST turn, tracker).
     hotline_timeout_seconds: float = 10.0
+    # Tests and rehearsals pin "today" (YYYY-MM-DD) so that every date the service
+    # computes is reproducible; development only.
+    fixed_today: dt.date | None = None
 
     @model_validator(mode="after")
     def _staff_token_outside_development(self) -> "Settings":
+        if self.fixed_today and self.environment != "development":
+            raise ValueError("FIXED_TODAY is for development only")
         if self.staff_token:
             if self.environment != "development" and len(self.staff_token) < 24:
                 raise ValueError("STAFF_TOKEN must be at least 24 characters outside development")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import text
 
-from app.api.deps import CalendarDep, SessionDep
+from app.api.deps import CalendarDep, SessionDep, TodayDep
 from app.core.errors import AppError
 from app.rules.working_days import MAX_PERIOD_DAYS
 from app.models import PickupNotice
@@ -34,7 +34,9 @@ def working_days_due(calendar: CalendarDep, start: dt.date,
 
 
 @router.get("/working-days/check")
-def working_day_check(calendar: CalendarDep, date: dt.date) -> dict:
+def working_day_check(calendar: CalendarDep, today: TodayDep, date: dt.date | None = None) -> dict:
+    """Without a date: today in China, as the service counts it."""
+    date = date or today
     return {"date": date.isoformat(), "workday": calendar.is_workday(date),
             "estimated": not calendar.is_known_year(date.year)}
 
