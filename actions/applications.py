@@ -4,6 +4,12 @@ A submission is sent with the idempotency key fixed when the applicant confirmed
 summary (slot `idempotency_key`). When the backend cannot be reached the key is kept and
 `pending_submission` is set, so that the next "确认" retries with the same key: the
 backend then returns the application it may already have created, never a second one.
+
+When the applicant has several ready certificates the backend asks which one (409
+`certificate_ambiguous`): the list goes into `certificate_choices` and the conversation
+goes back into the form, which asks for `certificate_no` and shows the summary again
+(actions/forms/certificates.py). A chosen certificate the backend refuses (already applied
+for, collected) is taken out of the choices, and the form asks again when others remain.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,6 +26,14 @@ from actions.base import BackendAction, utter_backend_error
 from actions.config import get_settings
 from actions.formatting import cn_date
 from actions.forms.base import new_idempotency_key
+from actions.forms.certificates import (
+    CHOICES,
+    CHOSEN,
+    LABEL,
+    certificate_choices,
+    forget_choice,
+    valid_choices,
+)
 
 # Slots to ask again when the backend refuses a value the form accepted.
 SLOTS_TO_REASK = {
@@ -31,6 +45,15 @@ SLOTS_TO_REASK = {
     "invalid_visit_date": ("visit_date",),
     "headcount_exceeds_list": ("headcount",),
 }
+# Refusals of the certificate the applicant chose: another one may be chosen instead.
+REFUSED_CHOICE = frozenset({"duplicate_application", "already_collected", "not_on_list"})
+
+
+def back_to_form(kind: str) -> list[EventType]:
+    """Run the form again right away. It is made active here, not activated by the follow-up:
+    its slots are already valid, a pending certificate choice survives (no activation), and
+    the policies predict the form after this action as the runtime does (test stories)."""
+    return [ActiveLoop(f"{kind}_form"), FollowupAction(f"{kind}_form")]
 
 
 class SubmitApplicationAction(BackendAction, ABC):
@@ -59,16 +82,28 @@ class SubmitApplicationAction(BackendAction, ABC):
             self.reply(dispatcher, tracker, result.content)
             return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
                     SlotSet("application_number", result.content.get("number")),
-                    *(SlotSet(slot, None) for slot in self.done_slots)]
-        if result.error.transient:
+                    *(SlotSet(slot, None) for slot in self.done_slots), *forget_choice(tracker)]
+        if result.error.transient:  # the choice stays for the retry
             dispatcher.utter_message(response="utter_submission_not_sent")
             return [*closing, SlotSet("idempotency_key", key), SlotSet("pending_submission", self.kind)]
+        events = [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None)]
+        choices = valid_choices(result.error.details)
+        if result.error.code == "certificate_ambiguous" and choices:
+            # Nothing said here: the form's question (action_ask_certificate_no) explains.
+            return [*events, SlotSet(CHOICES, choices), SlotSet(CHOSEN, None), SlotSet(LABEL, None),
+                    *back_to_form(self.kind)]
         utter_backend_error(dispatcher, result.error)
+        chosen = tracker.get_slot(CHOSEN)
+        if result.error.code in REFUSED_CHOICE and chosen:
+            others = [c for c in certificate_choices(tracker) if c["certificate_no"] != chosen]
+            if others:
+                return [*events, SlotSet(CHOICES, others), SlotSet(CHOSEN, None), SlotSet(LABEL, None),
+                        *back_to_form(self.kind)]
+            return [*events, *forget_choice(tracker)]
         reask = [slot for slot in SLOTS_TO_REASK.get(result.error.code, ()) if tracker.get_slot(slot) is not None]
-        events = [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
-                  *(SlotSet(slot, None) for slot in reask)]
+        events += [SlotSet(slot, None) for slot in reask]
         if reask:  # the form asks again for what the backend refused, then shows the summary
-            events.append(FollowupAction(f"{self.kind}_form"))
+            events += back_to_form(self.kind)
         return events
 
 
@@ -81,7 +116,8 @@ class ActionSubmitMail(SubmitApplicationAction):
 
     def payload(self, tracker: Tracker) -> dict[str, Any]:
         return {"name": tracker.get_slot("person_name"), "id_number": tracker.get_slot("id_number"),
-                "phone": tracker.get_slot("phone"), "address": tracker.get_slot("address")}
+                "phone": tracker.get_slot("phone"), "address": tracker.get_slot("address"),
+                "certificate_no": tracker.get_slot(CHOSEN)}
 
     def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
         dispatcher.utter_message(response="utter_mail_created", number=application.get("number", ""),
@@ -100,7 +136,8 @@ class ActionSubmitProxy(SubmitApplicationAction):
     def payload(self, tracker: Tracker) -> dict[str, Any]:
         return {"name": tracker.get_slot("person_name"), "id_number": tracker.get_slot("id_number"),
                 "proxy_name": tracker.get_slot("proxy_name"),
-                "proxy_id_number": tracker.get_slot("proxy_id_number")}
+                "proxy_id_number": tracker.get_slot("proxy_id_number"),
+                "certificate_no": tracker.get_slot(CHOSEN)}
 
     def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
         dispatcher.utter_message(response="utter_proxy_created", number=application.get("number", ""),
@@ -143,4 +180,4 @@ class ActionCancelSubmission(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_submission_cancelled")
-        return [SlotSet("pending_submission", None), SlotSet("idempotency_key", None)]
+        return [SlotSet("pending_submission", None), SlotSet("idempotency_key", None), *forget_choice(tracker)]

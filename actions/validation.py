@@ -277,3 +277,61 @@ def check_visit_date(raw: object, today: dt.date) -> Check:
     if day < today or day > today + dt.timedelta(days=MAX_VISIT_DAYS_AHEAD):
         return Check(problem="utter_invalid_visit_date_range")
     return Check(day.isoformat())
+
+
+# -- choosing among several ready certificates ----------------------------------------
+
+_ORDINAL = re.compile(r"(?:我?(?:要|选择?|办|就|是))?第?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})"
+                      r"(?:本|个|個|张|張|项|号)?(?:证书?)?(?:吧|的|啊|呀)?")
+_LAST = re.compile(r"(?:我?(?:要|选择?|办|就|是))?最后(?:一)?(?:本|个|张|项)?(?:证书?)?(?:吧|的|啊|呀)?")
+_CODE_CHARS = re.compile(r"[^0-9A-Z]")
+
+
+def _code(value: object) -> str:
+    """ZS-2026 900001 -> ZS2026900001: a certificate number as typed, comparable."""
+    return _CODE_CHARS.sub("", str(value or "").upper())
+
+
+def certificate_position(raw: object, count: int) -> int | None:
+    """第一本, 2, 第二个, 最后一本 -> the 0-based place in a list of `count`; None otherwise."""
+    text = re.sub(r"[\s。.!！,，~～]", "", str(raw or ""))
+    if _LAST.fullmatch(text):
+        return count - 1 if count else None
+    found = _ORDINAL.fullmatch(text)
+    if not found:
+        return None
+    word = found.group(1)
+    number = int(word) if word.isdigit() else chinese_number(word)
+    return number - 1 if number and 1 <= number <= count else None
+
+
+def check_certificate_choice(raw: object, choices: list[dict]) -> Check:
+    """One of `choices` (the backend's `{certificate_no, occupation, level}`), picked by its
+    number (or its last 4+ characters), by its place in the list (第一本, 2), or by occupation
+    and/or level when that leaves exactly one. The value is the chosen dict; nothing outside
+    `choices` is ever accepted."""
+    text = re.sub(r"\s+", "", str(raw or "")).replace("級", "级")
+    code = _code(text)
+    if not choices or not text:
+        return Check(problem="utter_invalid_certificate_no")
+    numbers = [(c, _code(c.get("certificate_no"))) for c in choices]
+    by_number = [c for c, number in numbers if number and number in code]
+    if len(by_number) == 1:
+        return Check(by_number[0])
+    tails = re.findall(r"[0-9A-Z]{4,}", code)
+    by_tail = [c for c, number in numbers if any(number.endswith(t) for t in tails)]
+    if not by_number and len(by_tail) == 1:
+        return Check(by_tail[0])
+    position = certificate_position(text, len(choices))
+    if position is not None:
+        return Check(choices[position])
+    picked = [c for c in choices if c.get("occupation") and c["occupation"] in text]
+    # 维修电工 names 维修电工, not also 电工
+    picked = [c for c in picked
+              if not any(c["occupation"] != o["occupation"] and c["occupation"] in o["occupation"] for o in picked)]
+    level = check_level(text) if re.search(r"级|初级|中级|高级|技师", text) else Check(problem="none")
+    if level.ok:
+        picked = [c for c in (picked or choices) if check_level(c.get("level")).value == level.value]
+    if len(picked) == 1:
+        return Check(picked[0])
+    return Check(problem="utter_invalid_certificate_no")

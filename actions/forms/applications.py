@@ -1,4 +1,5 @@
-"""Forms that end in an application: mail delivery, proxy pickup, organisation pickup."""
+"""Forms that end in an application: mail delivery, proxy pickup, organisation pickup.
+Mail and proxy also ask which certificate when the backend found several (certificates.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
 from actions.forms.base import SubmissionFormValidation, checked, free_text_answer, id_slot, name_slot
+from actions.forms.certificates import CertificateChoiceValidation
 from actions.validation import (
     check_address,
     check_batch_no,
@@ -24,7 +26,7 @@ from actions.validation import (
 )
 
 
-class ValidateMailForm(SubmissionFormValidation):
+class ValidateMailForm(CertificateChoiceValidation):
     def name(self) -> str:
         return "validate_mail_form"
 
@@ -45,7 +47,7 @@ class ValidateMailForm(SubmissionFormValidation):
         return checked("address", value, check_address, dispatcher)
 
 
-class ValidateProxyForm(SubmissionFormValidation):
+class ValidateProxyForm(CertificateChoiceValidation):
     def name(self) -> str:
         return "validate_proxy_form"
 

@@ -1,0 +1,141 @@
+"""Choosing among several ready certificates, in the mail and proxy forms.
+
+When the applicant has more than one ready certificate, the backend refuses a submission
+without `certificate_no` (409 `certificate_ambiguous`, `details.certificates`). The
+submission action then stores that list in `certificate_choices` and takes the
+conversation back into the form (actions/applications.py), whose validation action now
+also requires `certificate_no`, just before the summary. `action_ask_certificate_no` asks
+with one button per certificate; the answer is a number, an occupation and/or level, or a
+place in the list (`actions.validation.check_certificate_choice`); the summary then shows
+`certificate_label`.
+
+The three slots last as long as the identity they were given for: they are cleared after
+the application is made, when the summary is denied, and, at the form's next run, once
+the applicant's name or ID number was cleared (stop confirmed: `action_drop_form` forgets
+those, not these).
+
+Domain entries: the slots `certificate_choices`, `certificate_no`, `certificate_label`,
+the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no` and
+`utter_invalid_certificate_no`, and summaries that show `certificate_label` when set.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms.base import SubmissionFormValidation, free_text_answer
+from actions.validation import check_certificate_choice
+
+CHOICES = "certificate_choices"
+CHOSEN = "certificate_no"
+LABEL = "certificate_label"
+CHOICE_SLOTS = (CHOICES, CHOSEN, LABEL)
+IDENTITY_SLOTS = ("person_name", "id_number")
+
+
+def certificate_choices(tracker: Tracker) -> list[dict]:
+    """The stored choices, each a dict with a `certificate_no`."""
+    value = tracker.get_slot(CHOICES)
+    if not isinstance(value, list):
+        return []
+    return [c for c in value if isinstance(c, dict) and isinstance(c.get("certificate_no"), str)]
+
+
+def valid_choices(details: Any) -> list[dict]:
+    """The certificates of a `certificate_ambiguous` answer, or [] when it has none usable."""
+    certificates = details.get("certificates") if isinstance(details, dict) else None
+    if not isinstance(certificates, list):
+        return []
+    return [{"certificate_no": c["certificate_no"], "occupation": str(c.get("occupation") or ""),
+             "level": str(c.get("level") or "")}
+            for c in certificates if isinstance(c, dict) and isinstance(c.get("certificate_no"), str)]
+
+
+def certificate_label(certificate: dict) -> str:
+    """电工 四级（ZS2026900001）: the button title and the summary line."""
+    kind = " ".join(part for part in (certificate.get("occupation"), certificate.get("level")) if part)
+    return f"{kind}（{certificate['certificate_no']}）" if kind else certificate["certificate_no"]
+
+
+def forget_choice(tracker: Tracker) -> list[EventType]:
+    """Clear whichever choice slots are set."""
+    return [SlotSet(slot, None) for slot in CHOICE_SLOTS if tracker.get_slot(slot) is not None]
+
+
+def identity_cleared_since_choices(events: list[dict]) -> bool:
+    """True when the applicant's name or ID number was cleared after the choices were stored."""
+    for event in reversed(events):
+        if event.get("event") != "slot":
+            continue
+        if event.get("name") == CHOICES:
+            return False
+        if event.get("name") in IDENTITY_SLOTS and event.get("value") is None:
+            return True
+    return False
+
+
+class CertificateChoiceValidation(SubmissionFormValidation, ABC):
+    """A submission form that asks which certificate when the backend found several."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        stale: list[EventType] = []
+        if tracker.get_slot(CHOICES) is not None and identity_cleared_since_choices(tracker.events):
+            stale = forget_choice(tracker)
+            tracker.slots.update({slot: None for slot in CHOICE_SLOTS})
+        return stale + await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        if not certificate_choices(tracker) or CHOSEN in domain_slots:
+            return domain_slots
+        slots = list(domain_slots)
+        at = slots.index("confirm_submission") if "confirm_submission" in slots else len(slots)
+        slots.insert(at, CHOSEN)
+        return slots
+
+    async def extract_certificate_no(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        choices = certificate_choices(tracker)
+        return free_text_answer(tracker, CHOSEN, lambda text: check_certificate_choice(text, choices))
+
+    async def validate_certificate_no(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # cleared by an action, not answered
+            return {CHOSEN: None, LABEL: None}
+        choices = certificate_choices(tracker)
+        result = check_certificate_choice(value, choices)
+        if result.ok:
+            return {CHOSEN: result.value["certificate_no"], LABEL: certificate_label(result.value)}
+        options = "；".join(f"{n}. {certificate_label(c)}" for n, c in enumerate(choices, start=1))
+        dispatcher.utter_message(response=result.problem, options=options)
+        return {CHOSEN: None, LABEL: None}
+
+    async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher,
+                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        result = await super().validate_confirm_submission(value, dispatcher, tracker, domain)
+        if value is False:  # the form starts over: the choice goes with the rest
+            result.update({event["name"]: None for event in forget_choice(tracker)})
+        return result
+
+
+class ActionAskCertificateNo(Action):
+    """The form's question for `certificate_no`: one button per certificate, whose payload is
+    the plain certificate number, so that every channel can send it back as text."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        choices = certificate_choices(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_certificate_no", certificate_count=len(choices),
+            buttons=[{"title": certificate_label(c), "payload": c["certificate_no"]} for c in choices])
+        return []
