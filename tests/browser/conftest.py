@@ -11,6 +11,7 @@ newest in models/).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 _stack: Stack | None = None
+# A full mainland ID number (birth date inside), not part of a longer run of digits.
+FULL_ID = re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                     r"\d{3}[\dXx](?!\d)")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stops_rasa: stops the Rasa server; runs after every other browser test")
@@ -56,6 +60,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         _stack.stop()
         print(f"\nserver logs kept in {_stack.logs}")
+    # After every browser test (IDs typed, looked up, pushed): no server logged one in full.
+    leaks = [f"{log.name}: {match.group()[:6]}…" for log in sorted(_stack.logs.glob("*.log"))
+             for match in FULL_ID.finditer(log.read_text(errors="replace"))]
+    assert not leaks, f"full ID numbers in the server logs: {leaks}"
 
 
 @pytest.fixture(scope="session")

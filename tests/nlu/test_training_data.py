@@ -1,0 +1,66 @@
+"""The NLU data keeps its promises: every contract intent has enough distinct examples, no
+sentence is taught as two intents, and the held-out set stays out of the training data
+(otherwise `make evaluate`'s held-out score would measure memory, not generalisation)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+REPO = Path(__file__).resolve().parents[2]
+MIN_EXAMPLES = 25
+# Punctuation, spaces and case do not make two sentences different.
+NOISE = re.compile(r"[\s，。！？、,.!?~～…：:；;\"'“”‘’()（）]")
+
+
+def normalised(text: str) -> str:
+    return NOISE.sub("", text.lower())
+
+
+@pytest.fixture(scope="module")
+def training() -> dict[str, list[str]]:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for message in load_data(str(REPO / "data" / "nlu")).intent_examples:
+        by_intent[message.get("intent")].append(message.get("text"))
+    return by_intent
+
+
+@pytest.fixture(scope="module")
+def held_out() -> dict[str, list[str]]:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for message in load_data(str(REPO / "tests" / "test_nlu.yml")).intent_examples:
+        by_intent[message.get("intent")].append(message.get("text"))
+    return by_intent
+
+
+def test_every_contract_intent_has_enough_distinct_examples(training: dict[str, list[str]]) -> None:
+    # The domain's intents are the contract (tests/actions/test_domain_contract.py);
+    # EXTERNAL_ ones come from the backend, never from the NLU.
+    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    assert set(training) == {i for i in domain["intents"] if not i.startswith("EXTERNAL_")}
+    thin = {intent: len({normalised(t) for t in texts}) for intent, texts in training.items()
+            if len({normalised(t) for t in texts}) < MIN_EXAMPLES}
+    assert thin == {}
+
+
+def test_no_sentence_is_taught_as_two_intents(training: dict[str, list[str]]) -> None:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for intent, texts in training.items():
+        for text in texts:
+            seen[normalised(text)].add(intent)
+    assert {text: intents for text, intents in seen.items() if len(intents) > 1} == {}
+
+
+def test_held_out_sentences_are_not_in_the_training_data(
+        training: dict[str, list[str]], held_out: dict[str, list[str]]) -> None:
+    taught = {normalised(t) for texts in training.values() for t in texts}
+    assert [t for texts in held_out.values() for t in texts if normalised(t) in taught] == []
+
+
+def test_held_out_set_covers_every_intent(training: dict[str, list[str]], held_out: dict[str, list[str]]) -> None:
+    assert set(held_out) == set(training)
