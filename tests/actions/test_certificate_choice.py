@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from pathlib import Path
 
 import pytest
 import requests
@@ -204,8 +205,7 @@ def test_the_summary_shows_the_certificate_only_when_one_was_chosen(kind: str) -
     from rasa.shared.core.events import SlotSet as RasaSlotSet
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from conftest import REPO
-    rasa_domain = Domain.load(str(REPO / "domain.yml"))
+    rasa_domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
     nlg = TemplatedNaturalLanguageGenerator(rasa_domain.responses)
     slots = form_slots(kind, ("陈小明", "330106199001010018"))
     tracker = DialogueStateTracker.from_events("summary", [RasaSlotSet(k, v) for k, v in slots.items()],
