@@ -119,6 +119,16 @@ def test_holder_with_two_ready_certificates_must_choose(client, staff, session):
     assert {c["certificate_no"] for c in ambiguous.json()["details"]["certificates"]} == {"ZS-A", "ZS-B"}
     chosen = _apply(client, mail("双证", id_number, certificate_no="ZS-B"), key="key-chosen-b")
     assert chosen.status_code == 201
+    # ZS-B has a live application now: the only free certificate needs no choice.
+    proxy = {"kind": "proxy", "name": "双证", "id_number": id_number, "proxy_name": "代领人",
+             "proxy_id_number": valid_id("330102")}
+    rest = _apply(client, proxy, key="key-the-rest")
+    assert rest.status_code == 201
+    status = client.post("/api/v1/status", json={"name": "双证", "id_number": id_number}).json()
+    kinds = {c["certificate_no"]: c["application"]["kind"] for c in status["certificates"]}
+    assert kinds == {"ZS-A": "proxy", "ZS-B": "mail"}
+    none_left = _apply(client, mail("双证", id_number), key="key-none-left")
+    assert none_left.status_code == 409 and none_left.json()["code"] == "duplicate_application"
 
 
 def _organization(batch="JD-ORG", level="四级", headcount=2, **extra):

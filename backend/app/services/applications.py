@@ -83,6 +83,10 @@ def _ready_certificate(session: Session, name: str, id_number: str,
                        "未在已公布的领证名单中找到与该姓名和身份证号相符的证书，暂不能申请。"
                        "请等待领证通知发布，或向领证机构、12333咨询。")
     if len(ready) > 1:
+        # Only certificates still free for an application are a choice; when none is, the
+        # first one's live application is reported below.
+        ready = [c for c in ready if live_application(session, c.id) is None] or ready[:1]
+    if len(ready) > 1:
         raise AppError(409, "certificate_ambiguous", "您名下有多本可领取的证书，请选择要办理的证书。",
                        details={"certificates": [{"certificate_no": c.certificate_no,
                                                   "occupation": c.occupation, "level": c.level}
