@@ -273,17 +273,18 @@ async def test_cancelling_a_pending_submission_forgets_the_choice(domain: dict) 
 
 # -- the backend refuses the chosen certificate, or cannot be reached -------------------------
 
-async def test_a_certificate_already_applied_for_is_taken_out_and_the_other_offered(
+async def test_a_certificate_applied_for_meanwhile_is_taken_out_and_the_other_offered(
         backend: str, domain: dict) -> None:
     person, certificates = publish_holder_of_two(backend)
     first, second = certificates
-    slots = {**form_slots("mail", person), "confirm_submission": True, "certificate_no": first["certificate_no"],
-             "idempotency_key": f"applied-{person[1]}"}
-    await ActionSubmitMail().run(CollectingDispatcher(), make_tracker(slots), domain)  # the first one is applied for
-
     again = {**form_slots("mail", person), "confirm_submission": True, "idempotency_key": f"again-{person[1]}"}
     stored = slots_of(await ActionSubmitMail().run(CollectingDispatcher(), make_tracker(again), domain))
-    assert len(stored["certificate_choices"]) == 2  # both are still ready at the office
+    assert len(stored["certificate_choices"]) == 2
+    # While the applicant chooses, the first certificate is applied for on another channel.
+    elsewhere = {**form_slots("mail", person), "confirm_submission": True,
+                 "certificate_no": first["certificate_no"], "idempotency_key": f"applied-{person[1]}"}
+    await ActionSubmitMail().run(CollectingDispatcher(), make_tracker(elsewhere), domain)
+
     chosen = {**again, **stored, "certificate_no": first["certificate_no"], "confirm_submission": True,
               "certificate_label": "电工 四级", "idempotency_key": f"again-chosen-{person[1]}"}
     dispatcher = CollectingDispatcher()
@@ -293,6 +294,22 @@ async def test_a_certificate_already_applied_for_is_taken_out_and_the_other_offe
     assert slots_of(events)["certificate_choices"] == [second]
     assert slots_of(events)["certificate_no"] is None and slots_of(events)["certificate_label"] is None
     assert events[-2:] == [ActiveLoop("mail_form"), FollowupAction("mail_form")]
+
+
+async def test_once_one_is_applied_for_the_other_is_taken_without_asking(backend: str, domain: dict) -> None:
+    person, (first, second) = publish_holder_of_two(backend)
+    applied = {**form_slots("mail", person), "confirm_submission": True,
+               "certificate_no": first["certificate_no"], "idempotency_key": f"first-{person[1]}"}
+    await ActionSubmitMail().run(CollectingDispatcher(), make_tracker(applied), domain)
+    dispatcher = CollectingDispatcher()
+    proxy = {**form_slots("proxy", person), "confirm_submission": True, "idempotency_key": f"rest-{person[1]}"}
+    events = await ActionSubmitProxy().run(dispatcher, make_tracker(proxy), domain)
+    assert responses(dispatcher)[0] == "utter_proxy_created"
+    assert slots_of(events)["application_number"]
+    status = requests.post(f"{backend}/api/v1/status", timeout=5,
+                           json={"name": person[0], "id_number": person[1]}).json()
+    kinds = {c["certificate_no"]: c["application"]["kind"] for c in status["certificates"]}
+    assert kinds == {first["certificate_no"]: "mail", second["certificate_no"]: "proxy"}
 
 
 async def test_an_outage_keeps_the_choice_and_the_retry_sends_it(
