@@ -21,12 +21,13 @@ from actions.formatting import china_today
 from actions.validation import ID_IN_TEXT, Check, check_id_number, check_person_name, mask_id
 
 # Intents answered by a rule in the middle of a form, after which the form goes on
-# (data/rules/interruptions.yml and stop.yml). A message with one of them fills no slot
-# from its text, unless the classifier was unsure and the text is a valid answer.
+# (data/rules/interruptions.yml and stop.yml), the pushed pickup notice included. A message
+# with one of them fills no slot from its text, unless the classifier was unsure and the
+# text is a valid answer.
 INTERRUPTING_INTENTS = frozenset({
     "ask_materials", "ask_location", "ask_office_hours", "ask_deadline", "ask_pickup_notice",
     "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate", "ask_correction", "ask_legal_basis",
-    "bot_challenge", "out_of_scope", "human_handoff", "stop",
+    "bot_challenge", "out_of_scope", "human_handoff", "stop", "EXTERNAL_pickup_notice",
 })
 SURE = 0.8
 
@@ -52,7 +53,10 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
         return {}
     intent = message.get("intent") or {}
     if intent.get("name") in INTERRUPTING_INTENTS:
-        if (intent.get("confidence") or 0.0) >= SURE or not check(text).ok:
+        # An intent without a confidence was not guessed by the classifier: a pushed notice
+        # (Rasa's trigger_intent, text "EXTERNAL: …") or a button payload.
+        confidence = intent.get("confidence", 1.0)
+        if confidence is None or confidence >= SURE or not check(text).ok:
             return {}
     return {slot: text}
 

@@ -182,3 +182,13 @@ async def test_slots_cleared_by_an_action_are_not_answers(dispatcher: Collecting
     assert {e["name"]: e["value"] for e in events} == {"person_name": None, "id_number": None,
                                                        "confirm_submission": None}
     assert dispatcher.messages == []
+
+
+async def test_a_pushed_notice_is_never_an_answer(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    # Rasa's trigger_intent: text "EXTERNAL: <intent>", an intent without a confidence. The
+    # text would pass as an organisation's name.
+    tracker = answer("EXTERNAL: EXTERNAL_pickup_notice", "EXTERNAL_pickup_notice", 1.0, "organization_name",
+                     form="organization_form")
+    del tracker.latest_message["intent"]["confidence"]
+    assert await ValidateOrganizationForm().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []

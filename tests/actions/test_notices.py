@@ -1,16 +1,24 @@
-"""The pushed pickup notice (EXTERNAL_pickup_notice) against the real backend."""
+"""The pushed pickup notice (EXTERNAL_pickup_notice) against the real backend, also while a
+form is active: announced, and the form's slots left alone (the form then asks again)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 import requests
+import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms.applications import ValidateMailForm, ValidateOrganizationForm
+from actions.forms.lookups import ValidateStatusForm
 from actions.notices import ActionPickupNotice
 from actions.status import ActionSubscribe
-from conftest import TEST_TODAY, make_tracker, publish_people, responses
+from conftest import READY, TEST_TODAY, make_tracker, publish_people, responses
+
+RULES = Path(__file__).resolve().parents[2] / "data" / "rules"
 
 
 def _notice_id(backend_url: str, batch_no: str) -> int:
@@ -22,9 +30,13 @@ def _notice_id(backend_url: str, batch_no: str) -> int:
     raise AssertionError(f"no notice for {batch_no}")
 
 
-def _pushed(notice_id: object) -> object:
-    return make_tracker(intent="EXTERNAL_pickup_notice", input_channel="socketio",
-                        entities=[{"entity": "notice_id", "value": str(notice_id)}])
+def _pushed(notice_id: object, slots: dict | None = None, form: str | None = None) -> object:
+    """The turn Rasa's trigger_intent makes: text "EXTERNAL: <intent>", no confidence."""
+    tracker = make_tracker(slots, intent="EXTERNAL_pickup_notice", input_channel="socketio",
+                           text="EXTERNAL: EXTERNAL_pickup_notice", active_loop=form,
+                           entities=[{"entity": "notice_id", "value": str(notice_id)}])
+    del tracker.latest_message["intent"]["confidence"]
+    return tracker
 
 
 async def test_notice_says_where_and_until_when(backend: str, backend_url: str, dispatcher: CollectingDispatcher,
@@ -60,3 +72,30 @@ async def test_subscribing_from_a_channel_without_push_says_so(backend: str, bac
     tracker = make_tracker({"person_name": name, "id_number": id_number}, input_channel="rest", sender_id="rest-sub")
     await ActionSubscribe().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_subscribed_no_push"]
+
+
+@pytest.mark.parametrize("form, validation, slots", [
+    ("mail_form", ValidateMailForm, {"person_name": READY[0], "id_number": READY[1], "requested_slot": "phone"}),
+    ("status_form", ValidateStatusForm, {"person_name": READY[0], "requested_slot": "id_number"}),
+    ("organization_form", ValidateOrganizationForm, {"requested_slot": "organization_name"}),
+])
+async def test_a_notice_inside_a_form_is_announced_and_answers_nothing(
+        form: str, validation: type, slots: dict, backend: str, backend_url: str,
+        dispatcher: CollectingDispatcher, domain: dict) -> None:
+    batch_no, _ = publish_people(backend_url)
+    tracker = _pushed(_notice_id(backend_url, batch_no), slots, form)
+    # The slot extraction that runs first for the pushed turn: the form's question is not answered.
+    assert await validation().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []
+    # The rule then announces it; only the office is remembered, the form's slots stay.
+    events = await ActionPickupNotice().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_notice_published"]
+    assert [e["name"] for e in events] == ["office_name", "office_phone"]
+
+
+def test_every_form_announces_a_notice_and_goes_on(domain: dict) -> None:
+    rules = yaml.safe_load((RULES / "interruptions.yml").read_text(encoding="utf-8"))["rules"]
+    for form in domain["forms"]:
+        [rule] = [r for r in rules if r.get("condition") == [{"active_loop": form}]
+                  and r["steps"][0] == {"intent": "EXTERNAL_pickup_notice"}]
+        assert rule["steps"][1:] == [{"action": "action_pickup_notice"}, {"action": form}, {"active_loop": form}]
