@@ -9,6 +9,8 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms.certificates import forget_choice
+
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
 FALLBACKS_BEFORE_HANDOFF = 2
@@ -101,7 +103,8 @@ class ActionAskStop(Action):
 
 
 class ActionDropForm(Action):
-    """The applicant confirmed: forget what the stopped form collected."""
+    """The applicant confirmed: forget what the stopped form collected, and a certificate
+    choice (the next form run must not show it)."""
 
     def name(self) -> str:
         return "action_drop_form"
@@ -112,7 +115,7 @@ class ActionDropForm(Action):
         form_slots = ((domain.get("forms") or {}).get(form) or {}).get("required_slots") or []
         dispatcher.utter_message(response="utter_form_stopped")
         cleared = [SlotSet(slot, None) for slot in form_slots if tracker.get_slot(slot) is not None]
-        return [*cleared, SlotSet("stopped_form", None), SlotSet("requested_slot", None),
+        return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), SlotSet("requested_slot", None),
                 SlotSet("idempotency_key", None), SlotSet("confirm_submission", None)]
 
 

@@ -9,10 +9,10 @@ with one button per certificate; the answer is a number, an occupation and/or le
 place in the list (`actions.validation.check_certificate_choice`); the summary then shows
 `certificate_label`.
 
-The three slots last as long as the identity they were given for: they are cleared after
-the application is made, when the summary is denied, and, at the form's next run, once
-the applicant's name or ID number was cleared (stop confirmed: `action_drop_form` forgets
-those, not these).
+The three slots last as long as the identity and the application they were given for:
+they are cleared after the application is made, when the summary is denied, when a stop is
+confirmed (`action_drop_form`), and, at the form's next run, once the applicant's name or
+ID number was cleared some other way.
 
 Domain entries: the slots `certificate_choices`, `certificate_no`, `certificate_label`,
 the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no` and

@@ -136,6 +136,17 @@ async def test_confirmed_stop_clears_what_the_form_collected(dispatcher: Collect
     assert responses(dispatcher) == ["utter_form_stopped"]
 
 
+async def test_confirmed_stop_forgets_a_certificate_choice(dispatcher: CollectingDispatcher,
+                                                           domain: dict) -> None:
+    choice = {"certificate_no": "ZS2026C0011", "occupation": "电工", "level": "四级"}
+    slots = {"stopped_form": "proxy_form", "certificate_choices": [choice], "certificate_no": "ZS2026C0011",
+             "certificate_label": "电工 四级（ZS2026C0011）"}
+    events = await ActionDropForm().run(dispatcher, make_tracker(slots, intent="affirm"), domain)
+    assert events[:3] == [SlotSet("certificate_choices", None), SlotSet("certificate_no", None),
+                          SlotSet("certificate_label", None)]
+    assert SlotSet("stopped_form", None) in events
+
+
 async def test_declined_stop_resumes(dispatcher: CollectingDispatcher, domain: dict) -> None:
     events = await ActionResumeForm().run(dispatcher, make_tracker({"stopped_form": "mail_form"}, intent="deny"),
                                           domain)
