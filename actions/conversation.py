@@ -1,19 +1,43 @@
-"""Conversation repair: fallbacks, handover to people, and stopping a form."""
+"""Conversation repair: fallbacks, handover to people, stopping a form, and leaving a form
+for another task.
+
+Stopping and switching share one paused state: the form is deactivated and `stopped_form`
+names it (data/rules/stop.yml). `stop` asks "确定不办了吗？"; another task's intent asks
+"要先停下来，改为…吗？" and also sets `switch_to`, the form of the wanted task
+(data/rules/switching.yml). Yes drops the form (and starts the wanted task); no, or an
+answer to the form's question, resumes it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms.base import TASK_FORMS
 from actions.forms.certificates import forget_choice
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
 FALLBACKS_BEFORE_HANDOFF = 2
+
+# What the switch question calls each form's task ({current_task}, {new_task}).
+TASK_LABELS = {
+    "status_form": "查询领证进度",
+    "subscribe_form": "登记领证通知提醒",
+    "mail_form": "办理邮寄申请",
+    "proxy_form": "办理委托代领",
+    "organization_form": "办理单位领取",
+    "office_form": "查询领证地点",
+    "materials_form": "查询领证材料",
+}
+# Said before the wanted form's first question, as when its task starts (data/rules/tasks.yml).
+TASK_INTROS = {"mail_form": "utter_mail_intro", "proxy_form": "utter_proxy_intro",
+               "organization_form": "utter_organization_intro"}
+# Kept when the applicant leaves a form for another task: the certificate holder is the same.
+IDENTITY_SLOTS = frozenset({"person_name", "id_number", "id_masked"})
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -102,21 +126,28 @@ class ActionAskStop(Action):
         return [SlotSet("stopped_form", last_active_form(tracker.events))]
 
 
+def forget_form(tracker: Tracker, domain: DomainDict, *, keep: frozenset[str] = frozenset()) -> list[EventType]:
+    """Clear what the stopped form collected (its required slots but `keep`, a certificate
+    choice) and the paused state."""
+    form = tracker.get_slot("stopped_form")
+    form_slots = ((domain.get("forms") or {}).get(form) or {}).get("required_slots") or []
+    cleared = [SlotSet(slot, None) for slot in form_slots
+               if slot not in keep and tracker.get_slot(slot) is not None]
+    switch = [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
+    return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), *switch,
+            SlotSet("requested_slot", None), SlotSet("idempotency_key", None), SlotSet("confirm_submission", None)]
+
+
 class ActionDropForm(Action):
-    """The applicant confirmed: forget what the stopped form collected, and a certificate
-    choice (the next form run must not show it)."""
+    """The applicant confirmed: forget what the stopped form collected."""
 
     def name(self) -> str:
         return "action_drop_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        form = tracker.get_slot("stopped_form")
-        form_slots = ((domain.get("forms") or {}).get(form) or {}).get("required_slots") or []
         dispatcher.utter_message(response="utter_form_stopped")
-        cleared = [SlotSet(slot, None) for slot in form_slots if tracker.get_slot(slot) is not None]
-        return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), SlotSet("requested_slot", None),
-                SlotSet("idempotency_key", None), SlotSet("confirm_submission", None)]
+        return forget_form(tracker, domain)
 
 
 class ActionResumeForm(Action):
@@ -128,4 +159,49 @@ class ActionResumeForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_resumed")
-        return [SlotSet("stopped_form", None)]
+        switch = [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
+        return [SlotSet("stopped_form", None), *switch]
+
+
+class ActionAskSwitch(Action):
+    """Runs right after a form was paused by another task's intent: remember the form and
+    the wanted task, and ask once whether to leave the one for the other."""
+
+    def name(self) -> str:
+        return "action_ask_switch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        form = last_active_form(tracker.events)
+        wanted = TASK_FORMS.get(((tracker.latest_message or {}).get("intent") or {}).get("name"))
+        if wanted is None:  # no task asked for: the plain stop question
+            dispatcher.utter_message(response="utter_ask_confirm_stop")
+            return [SlotSet("stopped_form", form)]
+        dispatcher.utter_message(response="utter_ask_switch_task", current_task=TASK_LABELS.get(form, ""),
+                                 new_task=TASK_LABELS[wanted])
+        return [SlotSet("stopped_form", form), SlotSet("switch_to", wanted)]
+
+
+class ActionSwitchTask(Action):
+    """The applicant confirmed the switch (yes, or a task's intent as the answer to the
+    switch or stop question: that task is the one wanted): forget what the stopped form
+    collected except who the holder is (name, ID number), and start the wanted task's form
+    at once. The form is made active here (as `actions.applications.back_to_form` does), so
+    that the policies predict it after this action just as the follow-up runs it."""
+
+    def name(self) -> str:
+        return "action_switch_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        form = tracker.get_slot("stopped_form")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        wanted = TASK_FORMS.get(intent) or tracker.get_slot("switch_to")
+        if wanted not in TASK_LABELS:  # nothing to switch to: a confirmed stop
+            dispatcher.utter_message(response="utter_form_stopped")
+            return forget_form(tracker, domain)
+        dispatcher.utter_message(response="utter_task_switched", current_task=TASK_LABELS.get(form, ""),
+                                 new_task=TASK_LABELS[wanted])
+        if wanted in TASK_INTROS:
+            dispatcher.utter_message(response=TASK_INTROS[wanted])
+        return [*forget_form(tracker, domain, keep=IDENTITY_SLOTS), ActiveLoop(wanted), FollowupAction(wanted)]

@@ -31,17 +31,48 @@ INTERRUPTING_INTENTS = frozenset({
 })
 SURE = 0.8
 
+# The task intents and the form each one starts (data/rules/tasks.yml). Inside another form
+# a task intent asks whether to leave that form for the new task (data/rules/switching.yml),
+# so, like a question, it fills no slot from its text when classified confidently. Inside
+# the form of its own task it is no switch: the form goes on, and the text may answer.
+TASK_FORMS = {
+    "check_status": "status_form",
+    "subscribe_notice": "subscribe_form",
+    "request_mail": "mail_form",
+    "request_proxy": "proxy_form",
+    "ask_organization_pickup": "organization_form",
+}
+# Task intents that answer a form's question instead of leaving it: the materials form asks
+# how the certificate will be collected, and 代领 or 单位领取 is the answer.
+ANSWERING_TASKS = {"materials_form": frozenset({"request_proxy", "ask_organization_pickup"})}
+
+
+def switches_task(intent: str | None, form: str | None) -> bool:
+    """True when `intent` inside `form` asks for another task than the form's own."""
+    if intent not in TASK_FORMS or not form:
+        return False
+    return TASK_FORMS[intent] != form and intent not in ANSWERING_TASKS.get(form, frozenset())
+
+
+def leaves_the_question(tracker: Tracker) -> bool:
+    """True when the latest message, by its intent, is not an answer to the form's question:
+    a question or a notice the rules answer mid-form, or another task."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    name = intent.get("name")
+    return name in INTERRUPTING_INTENTS or switches_task(name, tracker.active_loop_name)
+
 
 def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check], *,
                      over_entity: bool = False) -> dict[str, Any]:
     """The latest message's text as a candidate for `slot`, when the form just asked for it.
 
     Names and addresses are often classified as something else (a bare name as `affirm`,
-    an address as `request_mail`); their text is still the answer. Only a confident
-    interrupting intent, or an unsure one whose text is not a valid answer, is left to the
-    rules. Button payloads and values an entity already gave are not overwritten, unless
-    `over_entity` and the whole text is itself a valid answer (entity extraction often
-    cuts names and addresses short: 吴建国 -> 建国)."""
+    an address as `request_mail` inside the mail form); their text is still the answer.
+    Only a message that confidently leaves the question (a question, a pushed notice,
+    another task: `leaves_the_question`), or does so unsurely with a text that is not a
+    valid answer, is left to the rules. Button payloads and values an entity already gave
+    are not overwritten, unless `over_entity` and the whole text is itself a valid answer
+    (entity extraction often cuts names and addresses short: 吴建国 -> 建国)."""
     if tracker.get_slot("requested_slot") != slot:
         return {}
     from_entity = slot in tracker.slots_to_validate()
@@ -51,11 +82,10 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
     text = (message.get("text") or "").strip()
     if not text or text.startswith("/") or (from_entity and not check(text).ok):
         return {}
-    intent = message.get("intent") or {}
-    if intent.get("name") in INTERRUPTING_INTENTS:
+    if leaves_the_question(tracker):
         # An intent without a confidence was not guessed by the classifier: a pushed notice
         # (Rasa's trigger_intent, text "EXTERNAL: …") or a button payload.
-        confidence = intent.get("confidence", 1.0)
+        confidence = (message.get("intent") or {}).get("confidence", 1.0)
         if confidence is None or confidence >= SURE or not check(text).ok:
             return {}
     return {slot: text}

@@ -10,9 +10,9 @@ place in the list (`actions.validation.check_certificate_choice`); the summary t
 `certificate_label`.
 
 The three slots last as long as the identity and the application they were given for:
-they are cleared after the application is made, when the summary is denied, when a stop is
-confirmed (`action_drop_form`), and, at the form's next run, once the applicant's name or
-ID number was cleared some other way.
+they are cleared after the application is made, when the summary is denied, when a stop or
+a switch to another task is confirmed (`action_drop_form`, `action_switch_task`), and, at
+the form's next run, once the applicant's name or ID number was cleared some other way.
 
 Domain entries: the slots `certificate_choices`, `certificate_no`, `certificate_label`,
 the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no` and

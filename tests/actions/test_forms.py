@@ -184,6 +184,38 @@ async def test_slots_cleared_by_an_action_are_not_answers(dispatcher: Collecting
     assert dispatcher.messages == []
 
 
+async def test_another_task_is_not_an_answer(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    # "还是代领吧" would pass as a name; confidently another task, it is left to the rules.
+    from actions.validation import check_person_name
+    assert check_person_name("还是代领吧").ok
+    events = await ValidateMailForm().run(
+        dispatcher, answer("还是代领吧", "request_proxy", 0.93, "person_name", form="mail_form"), domain)
+    assert events == [] and dispatcher.messages == []
+
+
+async def test_an_unsure_task_intent_with_a_valid_answer_is_the_answer(dispatcher: CollectingDispatcher,
+                                                                      domain: dict) -> None:
+    events = await ValidateMailForm().run(
+        dispatcher, answer("王查理", "check_status", 0.45, "person_name", form="mail_form"), domain)
+    assert events == [SlotSet("person_name", "王查理")]
+
+
+async def test_the_forms_own_task_may_answer(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    events = await ValidateStatusForm().run(
+        dispatcher, answer("李娜", "check_status", 0.9, "person_name", form="status_form"), domain)
+    assert events == [SlotSet("person_name", "李娜")]
+
+
+async def test_proxy_and_organisation_answer_the_materials_question(dispatcher: CollectingDispatcher,
+                                                                    domain: dict) -> None:
+    events = await ValidateMaterialsForm().run(
+        dispatcher, answer("让朋友帮我代领", "request_proxy", 0.97, "pickup_method", form="materials_form"), domain)
+    assert events == [SlotSet("pickup_method", "代领")]
+    events = await ValidateMaterialsForm().run(
+        dispatcher, answer("我要寄到家", "request_mail", 0.97, "pickup_method", form="materials_form"), domain)
+    assert events == []
+
+
 async def test_a_pushed_notice_is_never_an_answer(dispatcher: CollectingDispatcher, domain: dict) -> None:
     # Rasa's trigger_intent: text "EXTERNAL: <intent>", an intent without a confidence. The
     # text would pass as an organisation's name.

@@ -1,0 +1,177 @@
+"""Another task asked for in the middle of a form: the applicant is asked once, yes drops
+the form but keeps the holder's name and ID number and starts the wanted task (the status
+look-up then runs against the real backend for that holder), no resumes the form. The
+rules in data/rules/switching.yml and the actions agree on which intent switches where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import TASK_LABELS, ActionAskSwitch, ActionDropForm, ActionResumeForm, ActionSwitchTask
+from actions.forms.base import TASK_FORMS, switches_task
+from actions.status import ActionCheckStatus
+from actions.validation import mask_id
+from conftest import READY, make_tracker, publish_people, responses
+
+RULES = Path(__file__).resolve().parents[2] / "data" / "rules"
+
+
+def paused(form: str) -> list[dict]:
+    """The form was active, the applicant said something, the form was deactivated."""
+    return [{"event": "active_loop", "name": form},
+            {"event": "user", "text": "…", "parse_data": {"intent": {"name": "inform"}}},
+            {"event": "active_loop", "name": None}]
+
+
+def slots_after(slots: dict, events: list[dict]) -> dict:
+    return {**slots, **{e["name"]: e["value"] for e in events if e["event"] == "slot"}}
+
+
+def render(domain: dict, response: str, message: dict, slots: dict) -> str:
+    """The variant Rasa would pick (first whose conditions hold), with the values filled in."""
+    for variant in domain["responses"][response]:
+        if all(slots.get(c["name"]) == c["value"] for c in variant.get("condition", [])):
+            return variant["text"].format(**message)
+    raise AssertionError(f"no variant of {response} fits {slots}")
+
+
+async def test_another_task_inside_a_form_is_asked_once(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = make_tracker({}, intent="check_status", text="我想查一下进度", events=paused("mail_form"))
+    events = await ActionAskSwitch().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("stopped_form", "mail_form"), SlotSet("switch_to", "status_form")]
+    assert responses(dispatcher) == ["utter_ask_switch_task"]
+    assert render(domain, "utter_ask_switch_task", dispatcher.messages[0], {}) == \
+        "您正在办理邮寄申请，要先停下来，改为查询领证进度吗？"
+    question = domain["responses"]["utter_ask_switch_task"][0]
+    assert [(b["title"], b["payload"]) for b in question["buttons"]] == [("是", "/affirm"), ("否", "/deny")]
+    assert question["metadata"]["source"]
+
+
+async def test_confirmed_switch_keeps_the_holder_and_runs_the_status_check(
+        backend: str, backend_url: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    _, [(name, id_number)] = publish_people(backend_url)
+    masked = mask_id(id_number)
+    slots = {"stopped_form": "mail_form", "switch_to": "status_form", "person_name": name,
+             "id_number": id_number, "id_masked": masked, "phone": "13800138000",
+             "address": "浙江省杭州市西湖区文三路8号", "idempotency_key": None,
+             "certificate_choices": [{"certificate_no": "ZS1", "occupation": "电工", "level": "四级"}],
+             "certificate_no": "ZS1", "certificate_label": "电工 四级（ZS1）"}
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent="affirm", text="是"), domain)
+    assert events == [
+        SlotSet("phone", None), SlotSet("address", None), SlotSet("certificate_choices", None),
+        SlotSet("certificate_no", None), SlotSet("certificate_label", None), SlotSet("stopped_form", None),
+        SlotSet("switch_to", None), SlotSet("requested_slot", None), SlotSet("idempotency_key", None),
+        SlotSet("confirm_submission", None), ActiveLoop("status_form"), FollowupAction("status_form")]
+    assert responses(dispatcher) == ["utter_task_switched"]
+    assert render(domain, "utter_task_switched", dispatcher.messages[0], slots).startswith(
+        "好的，已停止办理邮寄申请，改为查询领证进度。已填写的证书持有人姓名、身份证号继续沿用")
+
+    # The status form has what it needs; its look-up is for the same holder.
+    after = slots_after(slots, events)
+    assert (after["person_name"], after["id_number"], after["id_masked"]) == (name, id_number, masked)
+    status = CollectingDispatcher()
+    await ActionCheckStatus().run(status, make_tracker(after, intent="affirm"), domain)
+    assert responses(status) == ["utter_status_header", "utter_status_ready"]
+    assert (status.messages[0]["person_name"], status.messages[0]["id_masked"]) == (name, masked)
+
+
+async def test_switching_to_an_application_introduces_it(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    slots = {"stopped_form": "status_form", "switch_to": "mail_form", "person_name": READY[0]}
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent="affirm"), domain)
+    assert responses(dispatcher) == ["utter_task_switched", "utter_mail_intro"]
+    assert SlotSet("person_name", None) not in events
+    assert events[-2:] == [ActiveLoop("mail_form"), FollowupAction("mail_form")]
+    assert "继续沿用" in render(domain, "utter_task_switched", dispatcher.messages[0], slots)
+
+
+async def test_the_organisation_form_keeps_nothing_of_its_own(dispatcher: CollectingDispatcher,
+                                                               domain: dict) -> None:
+    slots = {"stopped_form": "organization_form", "switch_to": "proxy_form", "organization_name": "杭州示例电气有限公司",
+             "collector_name": "王芳", "collector_id_number": "330106199009090024"}
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent="affirm"), domain)
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert {"organization_name", "collector_name", "collector_id_number"} <= cleared
+    assert responses(dispatcher) == ["utter_task_switched", "utter_proxy_intro"]
+    assert events[-2:] == [ActiveLoop("proxy_form"), FollowupAction("proxy_form")]
+    # No holder given: nothing is said to be kept.
+    assert render(domain, "utter_task_switched", dispatcher.messages[0], slots) == \
+        "好的，已停止办理单位领取，改为办理委托代领，刚才填写的信息不会保留。"
+
+
+async def test_a_task_named_as_the_answer_is_the_one_started(dispatcher: CollectingDispatcher,
+                                                             domain: dict) -> None:
+    # Asked "确定不办了吗？" (stop: no switch_to), the applicant names another task instead.
+    slots = {"stopped_form": "proxy_form", "person_name": READY[0], "id_number": READY[1],
+             "proxy_name": "吴小燕"}
+    tracker = make_tracker(slots, intent="subscribe_notice", text="有通知告诉我")
+    events = await ActionSwitchTask().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("proxy_name", None), SlotSet("stopped_form", None), SlotSet("requested_slot", None),
+                      SlotSet("idempotency_key", None), SlotSet("confirm_submission", None),
+                      ActiveLoop("subscribe_form"), FollowupAction("subscribe_form")]
+    assert dispatcher.messages[0]["new_task"] == "登记领证通知提醒"
+
+
+async def test_declined_switch_resumes_the_form(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = make_tracker({"stopped_form": "mail_form", "switch_to": "status_form"}, intent="deny")
+    events = await ActionResumeForm().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("stopped_form", None), SlotSet("switch_to", None)]
+    assert responses(dispatcher) == ["utter_form_resumed"]
+
+
+async def test_stop_instead_of_yes_or_no_drops_everything(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    slots = {"stopped_form": "status_form", "switch_to": "mail_form", "person_name": READY[0], "id_number": READY[1]}
+    events = await ActionDropForm().run(dispatcher, make_tracker(slots, intent="stop"), domain)
+    assert events == [SlotSet("person_name", None), SlotSet("id_number", None), SlotSet("stopped_form", None),
+                      SlotSet("switch_to", None), SlotSet("requested_slot", None), SlotSet("idempotency_key", None),
+                      SlotSet("confirm_submission", None)]
+    assert responses(dispatcher) == ["utter_form_stopped"]
+
+
+def test_the_domain_knows_every_form_and_task(domain: dict) -> None:
+    assert set(TASK_LABELS) == set(domain["forms"]) == set(domain["slots"]["stopped_form"]["values"])
+    assert set(domain["slots"]["switch_to"]["values"]) == set(TASK_FORMS.values())
+    assert set(TASK_FORMS) <= set(domain["intents"])
+
+
+def _rules() -> list[dict]:
+    return yaml.safe_load((RULES / "switching.yml").read_text(encoding="utf-8"))["rules"]
+
+
+def _in_form(form: str, intent: str) -> list[dict]:
+    return [r for r in _rules() if r.get("condition") == [{"active_loop": form}]
+            and r["steps"][0] == {"intent": intent}]
+
+
+@pytest.mark.parametrize("form", ["status_form", "subscribe_form", "mail_form", "proxy_form",
+                                  "organization_form", "office_form", "materials_form"])
+@pytest.mark.parametrize("intent", sorted(TASK_FORMS))
+def test_every_task_intent_inside_every_form_has_its_rule(form: str, intent: str) -> None:
+    [rule] = _in_form(form, intent)
+    actions = [step.get("action") for step in rule["steps"][1:] if "action" in step]
+    if switches_task(intent, form):
+        assert actions == ["action_deactivate_loop", "action_ask_switch"]
+        assert rule["steps"][-1] == {"slot_was_set": [{"stopped_form": form}, {"switch_to": TASK_FORMS[intent]}]}
+        [confirmed] = [r for r in _rules() if r["steps"][0] == {"intent": "affirm"} and r["condition"] == [
+            {"slot_was_set": [{"stopped_form": form}, {"switch_to": TASK_FORMS[intent]}]}]]
+        assert confirmed["steps"][1] == {"action": "action_switch_task"}
+    else:  # the form's own task (or, in the materials form, an answer): the form goes on
+        assert actions == ["utter_form_resumed", form]
+    # Named as the answer to the stop or switch question: that task, or the form resumed.
+    [answered] = [r for r in _rules() if r["steps"][0] == {"intent": intent}
+                  and r.get("condition") == [{"slot_was_set": [{"stopped_form": form}]}]]
+    expected = "action_resume_form" if TASK_FORMS[intent] == form else "action_switch_task"
+    assert answered["steps"][1] == {"action": expected}
+
+
+def test_materials_form_takes_proxy_and_organisation_as_answers() -> None:
+    assert not switches_task("request_proxy", "materials_form")
+    assert not switches_task("ask_organization_pickup", "materials_form")
+    assert switches_task("request_mail", "materials_form")
+    assert not switches_task("request_mail", "mail_form") and switches_task("request_mail", "proxy_form")
+    assert not switches_task("ask_fee", "mail_form") and not switches_task("check_status", None)
+
