@@ -7,6 +7,7 @@ in `actions.validation` (`utter_invalid_*`), `utter_submission_restart`, and the
 
 from __future__ import annotations
 
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -148,9 +149,21 @@ class ApplicantFormValidation(FormValidationAction, ABC):
         return id_slot("id_number", "id_masked", value, dispatcher)
 
 
+# A typed answer to a summary's 修改 button ("修改", "我要改一下", "重填"): the NLU may take
+# it for ask_correction (wrong data printed on a certificate); at a summary it is a deny.
+CHANGE_REQUEST = re.compile(r"^(?:我)?(?:要|想|需要)?(?:修改|改|重填|重新填|重新输入)(?:一下|下|一改)?[。！!.～~]*$")
+
+
 class SubmissionFormValidation(ApplicantFormValidation, ABC):
     """A form that ends with a summary: affirm confirms it and fixes the submission's
     idempotency key; deny clears the form so that it starts over."""
+
+    async def extract_confirm_submission(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                         domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "confirm_submission":
+            return {}
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        return {"confirm_submission": False} if CHANGE_REQUEST.match(text) else {}
 
     async def validate_confirm_submission(self, value: Any, dispatcher: CollectingDispatcher,
                                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -224,3 +224,22 @@ async def test_a_pushed_notice_is_never_an_answer(dispatcher: CollectingDispatch
     del tracker.latest_message["intent"]["confidence"]
     assert await ValidateOrganizationForm().run(dispatcher, tracker, domain) == []
     assert dispatcher.messages == []
+
+
+async def test_typed_change_request_at_the_summary_starts_over(dispatcher: CollectingDispatcher,
+                                                               domain: dict) -> None:
+    filled = {"person_name": READY[0], "id_number": READY[1], "phone": "13800138000",
+              "address": "浙江省杭州市西湖区文三路100号"}
+    events = await ValidateMailForm().run(
+        dispatcher, answer("我要修改一下", "ask_correction", 0.93, "confirm_submission", form="mail_form",
+                           slots=filled), domain)
+    assert responses(dispatcher) == ["utter_submission_restart"]
+    assert SlotSet("person_name", None) in events and SlotSet("confirm_submission", None) in events
+
+
+async def test_a_correction_question_at_the_summary_is_not_a_change_request(dispatcher: CollectingDispatcher,
+                                                                            domain: dict) -> None:
+    events = await ValidateMailForm().run(
+        dispatcher, answer("证书上名字印错了怎么修改", "ask_correction", 0.93, "confirm_submission",
+                           form="mail_form"), domain)
+    assert events == [] and dispatcher.messages == []
