@@ -22,20 +22,21 @@ def normalised(text: str) -> str:
     return NOISE.sub("", text.lower())
 
 
-@pytest.fixture(scope="module")
-def training() -> dict[str, list[str]]:
+def examples_by_intent(path: Path) -> dict[str, list[str]]:
     by_intent: dict[str, list[str]] = defaultdict(list)
-    for message in load_data(str(REPO / "data" / "nlu")).intent_examples:
+    for message in load_data(str(path)).intent_examples:
         by_intent[message.get("intent")].append(message.get("text"))
     return by_intent
+
+
+@pytest.fixture(scope="module")
+def training() -> dict[str, list[str]]:
+    return examples_by_intent(REPO / "data" / "nlu")
 
 
 @pytest.fixture(scope="module")
 def held_out() -> dict[str, list[str]]:
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    for message in load_data(str(REPO / "tests" / "test_nlu.yml")).intent_examples:
-        by_intent[message.get("intent")].append(message.get("text"))
-    return by_intent
+    return examples_by_intent(REPO / "tests" / "test_nlu.yml")
 
 
 def test_every_contract_intent_has_enough_distinct_examples(training: dict[str, list[str]]) -> None:
