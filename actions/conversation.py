@@ -126,6 +126,11 @@ class ActionAskStop(Action):
         return [SlotSet("stopped_form", last_active_form(tracker.events))]
 
 
+def forget_switch(tracker: Tracker) -> list[EventType]:
+    """Clear the wanted task of a switch question, when one was asked."""
+    return [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
+
+
 def forget_form(tracker: Tracker, domain: DomainDict, *, keep: frozenset[str] = frozenset()) -> list[EventType]:
     """Clear what the stopped form collected (its required slots but `keep`, a certificate
     choice) and the paused state."""
@@ -133,8 +138,7 @@ def forget_form(tracker: Tracker, domain: DomainDict, *, keep: frozenset[str] = 
     form_slots = ((domain.get("forms") or {}).get(form) or {}).get("required_slots") or []
     cleared = [SlotSet(slot, None) for slot in form_slots
                if slot not in keep and tracker.get_slot(slot) is not None]
-    switch = [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
-    return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), *switch,
+    return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), *forget_switch(tracker),
             SlotSet("requested_slot", None), SlotSet("idempotency_key", None), SlotSet("confirm_submission", None)]
 
 
@@ -159,8 +163,7 @@ class ActionResumeForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_resumed")
-        switch = [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
-        return [SlotSet("stopped_form", None), *switch]
+        return [SlotSet("stopped_form", None), *forget_switch(tracker)]
 
 
 class ActionAskSwitch(Action):

@@ -22,7 +22,6 @@ from app.rules.working_days import NATIONAL_EXAM_WORKING_DAYS, WorkCalendar
 from app.services.offices import office_public
 
 
-
 def holder_certificates(session: Session, name: str, id_number: str) -> list[Certificate]:
     """Certificates whose holder matches both name and (normalised) ID number."""
     return list(session.scalars(
