@@ -166,6 +166,29 @@ class ActionResumeForm(Action):
         return [SlotSet("stopped_form", None), *forget_switch(tracker)]
 
 
+def utter_pause_question(dispatcher: CollectingDispatcher, form: str | None, wanted: str | None) -> None:
+    """The question of a paused form: leave it for the wanted task, or (none wanted) stop."""
+    if wanted in TASK_LABELS:
+        dispatcher.utter_message(response="utter_ask_switch_task", current_task=TASK_LABELS.get(form or "", ""),
+                                 new_task=TASK_LABELS[wanted])
+    else:
+        dispatcher.utter_message(response="utter_ask_confirm_stop")
+
+
+class ActionRepeatPauseQuestion(Action):
+    """A pushed notice came in while the applicant was being asked whether to stop or to
+    switch (data/rules/notices.yml): after the notice, the same question again, so that the
+    next answer still has its question. The paused state stays as it is."""
+
+    def name(self) -> str:
+        return "action_repeat_pause_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        utter_pause_question(dispatcher, tracker.get_slot("stopped_form"), tracker.get_slot("switch_to"))
+        return []
+
+
 class ActionAskSwitch(Action):
     """Runs right after a form was paused by another task's intent: remember the form and
     the wanted task, and ask once whether to leave the one for the other."""
@@ -177,11 +200,9 @@ class ActionAskSwitch(Action):
                   domain: DomainDict) -> list[EventType]:
         form = last_active_form(tracker.events)
         wanted = TASK_FORMS.get(((tracker.latest_message or {}).get("intent") or {}).get("name"))
+        utter_pause_question(dispatcher, form, wanted)
         if wanted is None:  # no task asked for: the plain stop question
-            dispatcher.utter_message(response="utter_ask_confirm_stop")
             return [SlotSet("stopped_form", form)]
-        dispatcher.utter_message(response="utter_ask_switch_task", current_task=TASK_LABELS.get(form, ""),
-                                 new_task=TASK_LABELS[wanted])
         return [SlotSet("stopped_form", form), SlotSet("switch_to", wanted)]
 
 

@@ -1,5 +1,7 @@
 """The pushed pickup notice (EXTERNAL_pickup_notice) against the real backend, also while a
-form is active: announced, and the form's slots left alone (the form then asks again)."""
+form is active: announced, and the form's slots left alone (the form then asks again); and
+while a paused form waits for the answer to its stop or switch question: announced, then
+that question again."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import ActionAskStop, ActionAskSwitch, ActionRepeatPauseQuestion
 from actions.forms.applications import ValidateMailForm, ValidateOrganizationForm
 from actions.forms.lookups import ValidateStatusForm
 from actions.notices import ActionPickupNotice
@@ -99,3 +102,36 @@ def test_every_form_announces_a_notice_and_goes_on(domain: dict) -> None:
         [rule] = [r for r in rules if r.get("condition") == [{"active_loop": form}]
                   and r["steps"][0] == {"intent": "EXTERNAL_pickup_notice"}]
         assert rule["steps"][1:] == [{"action": "action_pickup_notice"}, {"action": form}, {"active_loop": form}]
+
+
+@pytest.mark.parametrize("form, intent, question", [
+    ("mail_form", "check_status", ActionAskSwitch),  # 您正在办理邮寄申请，要先停下来，改为查询领证进度吗？
+    ("proxy_form", "stop", ActionAskStop),           # 确定不办了吗？
+])
+async def test_a_notice_while_asked_to_stop_or_switch_asks_that_question_again(
+        form: str, intent: str, question: type, backend: str, backend_url: str, domain: dict) -> None:
+    # The question as it was asked when the applicant's message paused the form.
+    asked = CollectingDispatcher()
+    pausing = make_tracker({}, intent=intent, text="…", events=[{"event": "active_loop", "name": form}])
+    paused_slots = {e["name"]: e["value"] for e in await question().run(asked, pausing, domain)}
+    assert paused_slots["stopped_form"] == form
+
+    batch_no, _ = publish_people(backend_url)
+    slots = {"person_name": READY[0], "id_number": READY[1], **paused_slots}
+    tracker = _pushed(_notice_id(backend_url, batch_no), slots)
+    dispatcher = CollectingDispatcher()
+    notice_events = await ActionPickupNotice().run(dispatcher, tracker, domain)
+    again_events = await ActionRepeatPauseQuestion().run(dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_notice_published", *responses(asked)]
+    assert dispatcher.messages[1] == asked.messages[0]  # the very same question, buttons included
+    # The paused state is untouched: the answer (yes, no, another task) works as before.
+    assert [e["name"] for e in notice_events] == ["office_name", "office_phone"] and again_events == []
+
+
+def test_every_paused_form_asks_its_question_again_after_a_notice(domain: dict) -> None:
+    rules = yaml.safe_load((RULES / "notices.yml").read_text(encoding="utf-8"))["rules"]
+    for form in domain["slots"]["stopped_form"]["values"]:
+        [rule] = [r for r in rules if r.get("condition") == [{"slot_was_set": [{"stopped_form": form}]}]]
+        assert rule["steps"] == [{"intent": "EXTERNAL_pickup_notice"}, {"action": "action_pickup_notice"},
+                                 {"action": "action_repeat_pause_question"}]
