@@ -16,8 +16,10 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, User
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import TASK_FORMS
+from actions.formatting import china_today
+from actions.forms.base import TASK_FORMS, value_before
 from actions.forms.certificates import forget_choice
+from actions.validation import check_id_number, check_person_name, mask_id
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
@@ -206,12 +208,58 @@ class ActionAskSwitch(Action):
         return [SlotSet("stopped_form", form), SlotSet("switch_to", wanted)]
 
 
+def task_request(tracker: Tracker) -> tuple[dict[str, Any], int | None]:
+    """The message that asked for the task being switched to (its parse data) and the index
+    of its event: the latest message when it names a task itself (the answer to the stop or
+    switch question), else the message the switch question was asked for. ({}, None) when
+    there is none."""
+    user_events = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    latest = tracker.latest_message or {}
+    if ((latest.get("intent") or {}).get("name")) in TASK_FORMS:
+        return latest, (user_events[-1] if user_events else None)
+    asked = False
+    for index in range(len(tracker.events) - 1, -1, -1):
+        event = tracker.events[index]
+        if event.get("event") == "action" and event.get("name") == "action_ask_switch":
+            asked = True
+        elif asked and event.get("event") == "user":
+            return event.get("parse_data") or {}, index
+    return {}, None
+
+
+def holder_named(message: dict[str, Any]) -> dict[str, str]:
+    """The holder's name and ID number as the message gives them (entities), when valid."""
+    checks = {"person_name": check_person_name, "id_number": lambda v: check_id_number(v, today=china_today())}
+    named: dict[str, str] = {}
+    for entity in message.get("entities") or []:
+        slot = entity.get("entity")
+        if slot in checks and slot not in named:
+            result = checks[slot](entity.get("value"))
+            if result.ok:
+                named[slot] = result.value
+    return named
+
+
+def holder_for_new_task(kept: dict[str, Any], named: dict[str, str]) -> dict[str, Any]:
+    """Who the new task is for, when the message that asked for it named a holder: that
+    holder, completed with what the form had only when nothing named contradicts it (the
+    same person); a different person's name never travels with the old ID number, nor an
+    old name with a different ID number."""
+    same = all(kept.get(slot) in (None, value) for slot, value in named.items())
+    holder = {**kept, **named} if same else dict(named)
+    holder_id = holder.get("id_number")
+    return {"person_name": holder.get("person_name"), "id_number": holder_id,
+            "id_masked": mask_id(holder_id) if holder_id else None}
+
+
 class ActionSwitchTask(Action):
     """The applicant confirmed the switch (yes, or a task's intent as the answer to the
     switch or stop question: that task is the one wanted): forget what the stopped form
     collected except who the holder is (name, ID number), and start the wanted task's form
-    at once. The form is made active here (as `actions.applications.back_to_form` does), so
-    that the policies predict it after this action just as the follow-up runs it."""
+    at once. When the message that asked for the task named a holder ("帮陈小明查进度"), the
+    new task is for that holder (`holder_for_new_task`). The form is made active here (as
+    `actions.applications.back_to_form` does), so that the policies predict it after this
+    action just as the follow-up runs it."""
 
     def name(self) -> str:
         return "action_switch_task"
@@ -224,8 +272,25 @@ class ActionSwitchTask(Action):
         if wanted not in TASK_LABELS:  # nothing to switch to: a confirmed stop
             dispatcher.utter_message(response="utter_form_stopped")
             return forget_form(tracker, domain)
-        dispatcher.utter_message(response="utter_task_switched", current_task=TASK_LABELS.get(form, ""),
-                                 new_task=TASK_LABELS[wanted])
+        labels = {"current_task": TASK_LABELS.get(form, ""), "new_task": TASK_LABELS[wanted]}
+        message, at = task_request(tracker)
+        named = holder_named(message)
+        holder_events: list[EventType] = []
+        if not named:
+            dispatcher.utter_message(response="utter_task_switched", **labels)
+        else:
+            kept = {slot: value_before(tracker.events, slot, until=at) for slot in ("person_name", "id_number")}
+            holder = holder_for_new_task(kept, named)
+            holder_events = [SlotSet(slot, value) for slot, value in holder.items() if tracker.get_slot(slot) != value]
+            if holder["person_name"] and holder["id_masked"]:
+                dispatcher.utter_message(response="utter_task_switched_to_holder_id", person_name=holder["person_name"],
+                                         id_masked=holder["id_masked"], **labels)
+            elif holder["person_name"]:
+                dispatcher.utter_message(response="utter_task_switched_to_holder", person_name=holder["person_name"],
+                                         **labels)
+            else:
+                dispatcher.utter_message(response="utter_task_switched_to_id", id_masked=holder["id_masked"], **labels)
         if wanted in TASK_INTROS:
             dispatcher.utter_message(response=TASK_INTROS[wanted])
-        return [*forget_form(tracker, domain, keep=IDENTITY_SLOTS), ActiveLoop(wanted), FollowupAction(wanted)]
+        return [*forget_form(tracker, domain, keep=IDENTITY_SLOTS), *holder_events, ActiveLoop(wanted),
+                FollowupAction(wanted)]

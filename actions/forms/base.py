@@ -3,6 +3,9 @@
 Domain entries the subclasses rely on: the responses named by the `check_*` functions
 in `actions.validation` (`utter_invalid_*`), `utter_submission_restart`, and the slots
 `id_masked`, `proxy_id_masked`, `collector_id_masked`, `idempotency_key`.
+
+Every form's validation action is a `TaskFormValidation`: a message that asks for another
+task fills none of the form's slots, so that the switch question comes (see there).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -125,12 +129,56 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class ApplicantFormValidation(FormValidationAction, ABC):
-    """Name and ID number of the applicant, for every form that asks for them."""
+# Events after which a tracker's slots start again from their initial values.
+_SLOTS_RESET = frozenset({"restart", "reset_slots", "session_started"})
+
+
+def value_before(events: list[dict[str, Any]], slot: str, *, until: int | None = None) -> Any:
+    """The slot's value just before the event at index `until` (default: the latest user
+    message), as the tracker's history sets it."""
+    if until is None:
+        until = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    value = None
+    for event in events[:until]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif event.get("event") in _SLOTS_RESET:
+            value = None
+    return value
+
+
+class TaskFormValidation(FormValidationAction, ABC):
+    """The validation action of every form: a message that asks for another task fills none
+    of the form's slots.
+
+    Rasa's slot mappings fill slots from entities before the form runs: "帮陈小明查进度"
+    inside the mail form would give the mail form's `person_name` the name, the form would
+    take it as an answer and go on, and the switch question (data/rules/switching.yml) would
+    never come. Here such a message (`switches_task`) puts back every slot of the form that
+    it set and rejects the form's execution, exactly as a message that fills nothing does;
+    the rules then ask whether to switch, and `action_switch_task` gives the new task the
+    holder the message named. Only when the classifier was unsure and the text itself
+    answers the form's question (`free_text_answer`) is the message an answer after all."""
 
     @abstractmethod
     def name(self) -> str:
         """`validate_<form name>`."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if switches_task(intent, self.form_name()):
+            form_slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+            filled = [slot for slot, value in tracker.slots_to_validate().items()
+                      if slot in form_slots and value is not None]
+            if filled and not await self.get_extraction_events(dispatcher, tracker, domain):
+                return [*(SlotSet(slot, value_before(tracker.events, slot)) for slot in filled),
+                        ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
+
+
+class ApplicantFormValidation(TaskFormValidation, ABC):
+    """Name and ID number of the applicant, for every form that asks for them."""
 
     async def extract_person_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:

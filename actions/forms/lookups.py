@@ -7,10 +7,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ApplicantFormValidation, checked, free_text_answer
+from actions.forms.base import ApplicantFormValidation, TaskFormValidation, checked, free_text_answer
 from actions.validation import check_city, check_pickup_method
 
 
@@ -24,7 +23,7 @@ class ValidateSubscribeForm(ApplicantFormValidation):
         return "validate_subscribe_form"
 
 
-class ValidateOfficeForm(FormValidationAction):
+class ValidateOfficeForm(TaskFormValidation):
     def name(self) -> str:
         return "validate_office_form"
 
@@ -37,7 +36,7 @@ class ValidateOfficeForm(FormValidationAction):
         return checked("city", value, check_city, dispatcher)
 
 
-class ValidateMaterialsForm(FormValidationAction):
+class ValidateMaterialsForm(TaskFormValidation):
     def name(self) -> str:
         return "validate_materials_form"
 

@@ -1,7 +1,9 @@
 """Another task asked for in the middle of a form: the applicant is asked once, yes drops
 the form but keeps the holder's name and ID number and starts the wanted task (the status
 look-up then runs against the real backend for that holder), no resumes the form. The
-rules in data/rules/switching.yml and the actions agree on which intent switches where."""
+rules in data/rules/switching.yml and the actions agree on which intent switches where.
+A task message that names a holder ("帮陈小明查进度") fills none of the form's slots: the
+switch is asked as for any task message, and the new task is for the holder it named."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import TASK_LABELS, ActionAskSwitch, ActionDropForm, ActionResumeForm, ActionSwitchTask
+from actions.forms.applications import ValidateMailForm, ValidateProxyForm
 from actions.forms.base import TASK_FORMS, switches_task
+from actions.forms.lookups import ValidateOfficeForm, ValidateStatusForm
 from actions.status import ActionCheckStatus
 from actions.validation import mask_id
-from conftest import READY, make_tracker, publish_people, responses
+from conftest import PROXY_REVIEWING, READY, make_tracker, publish_people, responses
 
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules"
 
@@ -175,3 +179,159 @@ def test_materials_form_takes_proxy_and_organisation_as_answers() -> None:
     assert not switches_task("request_mail", "mail_form") and switches_task("request_mail", "proxy_form")
     assert not switches_task("ask_fee", "mail_form") and not switches_task("check_status", None)
 
+
+
+
+# -- a task message that names a holder --------------------------------------------------------
+
+def slot_events(slots: dict) -> list[dict]:
+    return [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
+
+
+def entity(name: str, value: str) -> dict:
+    return {"entity": name, "value": value}
+
+
+def task_message(form: str, slots: dict, text: str, intent: str, entities: list[dict], *,
+                 confidence: float = 0.95):
+    """Inside `form` (what it collected so far: `slots`), a message of `intent` whose entities
+    Rasa's slot mappings have already put into the form's slots (the candidates)."""
+    candidates = {e["entity"]: e["value"] for e in entities}
+    tracker = make_tracker(slots, intent=intent, text=text, entities=entities, candidates=candidates,
+                           active_loop=form, events=[*slot_events(slots), {"event": "active_loop", "name": form}])
+    tracker.latest_message["intent"]["confidence"] = confidence
+    return tracker
+
+
+LINA = ("李娜", "330106199202020028")
+
+
+@pytest.mark.parametrize("form, validation, slots, text, intent, entities", [
+    # the mail form asks for the phone; its holder is someone else
+    ("mail_form", ValidateMailForm,
+     {"person_name": LINA[0], "id_number": LINA[1], "id_masked": mask_id(LINA[1]), "requested_slot": "phone"},
+     "帮陈小明查进度", "check_status", [entity("person_name", "陈小明")]),
+    # the mail form asks for the holder's name itself
+    ("mail_form", ValidateMailForm, {"requested_slot": "person_name"},
+     "帮陈小明查进度", "check_status", [entity("person_name", "陈小明")]),
+    # the status form asks for the ID number; name and ID come with a wish to have it mailed
+    ("status_form", ValidateStatusForm, {"person_name": LINA[0], "requested_slot": "id_number"},
+     f"陈小明 {READY[1]} 证书寄到家", "request_mail", [entity("person_name", "陈小明"), entity("id_number", READY[1])]),
+    # the proxy form asks for the holder's name; asked to be told instead
+    ("proxy_form", ValidateProxyForm, {"requested_slot": "person_name"},
+     "陈小明的证好了通知我", "subscribe_notice", [entity("person_name", "陈小明")]),
+    # the office form asks for the city: "寄到杭州" is the mail task, not the answer
+    ("office_form", ValidateOfficeForm, {"requested_slot": "city"},
+     "帮我寄到杭州", "request_mail", [entity("city", "杭州")]),
+])
+async def test_a_task_message_fills_none_of_the_forms_slots(
+        form: str, validation: type, slots: dict, text: str, intent: str, entities: list[dict],
+        dispatcher: CollectingDispatcher, domain: dict) -> None:
+    assert switches_task(intent, form)
+    tracker = task_message(form, slots, text, intent, entities)
+    events = await validation().run(dispatcher, tracker, domain)
+    # Every slot the message set goes back to what it was, and the form rejects: the rules then
+    # ask whether to switch (data/rules/switching.yml), as for the same message without a name.
+    restored = [SlotSet(e["entity"], slots.get(e["entity"])) for e in entities]
+    assert events == [*restored, ActionExecutionRejected(form)]
+    assert dispatcher.messages == []
+
+
+async def test_an_unsure_task_message_that_is_the_answer_still_answers(dispatcher: CollectingDispatcher,
+                                                                      domain: dict) -> None:
+    tracker = task_message("mail_form", {"requested_slot": "person_name"}, "陈小明", "check_status",
+                           [entity("person_name", "陈小明")], confidence=0.5)
+    assert await ValidateMailForm().run(dispatcher, tracker, domain) == [SlotSet("person_name", "陈小明")]
+
+
+async def test_the_forms_own_task_with_a_name_still_answers(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = task_message("status_form", {"requested_slot": "person_name"}, "帮陈小明查进度", "check_status",
+                           [entity("person_name", "陈小明")])
+    assert await ValidateStatusForm().run(dispatcher, tracker, domain) == [SlotSet("person_name", "陈小明")]
+
+
+def asked_to_switch(form: str, slots: dict, text: str, intent: str, entities: list[dict]) -> list[dict]:
+    """The history up to the switch question: the form's slots, the task message (whose slots
+    the form's validation put back), the form deactivated, the question asked."""
+    wanted = TASK_FORMS[intent]
+    return [*slot_events(slots), {"event": "active_loop", "name": form},
+            {"event": "user", "text": text,
+             "parse_data": {"intent": {"name": intent, "confidence": 0.95}, "entities": entities, "text": text}},
+            *slot_events({e["entity"]: slots.get(e["entity"]) for e in entities}),
+            {"event": "active_loop", "name": None},
+            {"event": "action", "name": "action_ask_switch"},
+            *slot_events({"stopped_form": form, "switch_to": wanted})]
+
+
+async def test_yes_starts_the_new_task_for_the_holder_the_message_named(
+        dispatcher: CollectingDispatcher, domain: dict) -> None:
+    # In the mail form for 李娜, "帮陈小明查进度": the status check is for 陈小明, not with 李娜's ID.
+    form_slots = {"person_name": LINA[0], "id_number": LINA[1], "id_masked": mask_id(LINA[1]),
+                  "phone": "13800138000", "requested_slot": "address"}
+    history = asked_to_switch("mail_form", form_slots, "帮陈小明查进度", "check_status", [entity("person_name", "陈小明")])
+    slots = {**form_slots, "stopped_form": "mail_form", "switch_to": "status_form"}
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent="affirm", text="是", events=history),
+                                          domain)
+    after = slots_after(slots, events)
+    assert (after["person_name"], after["id_number"], after["id_masked"]) == ("陈小明", None, None)
+    assert after["phone"] is None and after["stopped_form"] is None
+    assert events[-2:] == [ActiveLoop("status_form"), FollowupAction("status_form")]
+    assert responses(dispatcher) == ["utter_task_switched_to_holder"]
+    assert render(domain, "utter_task_switched_to_holder", dispatcher.messages[0], slots) == \
+        "好的，已停止办理邮寄申请，改为查询领证进度，证书持有人：陈小明。刚才填写的其他信息不会保留。"
+    # The status form then asks only for the ID number.
+    assert [slot for slot in domain["forms"]["status_form"]["required_slots"] if after.get(slot) is None] == \
+        ["id_number"]
+
+
+async def test_the_same_holder_named_keeps_the_id_and_the_check_runs(
+        backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
+    form_slots = {"person_name": READY[0], "id_number": READY[1], "id_masked": mask_id(READY[1]),
+                  "requested_slot": "phone"}
+    history = asked_to_switch("mail_form", form_slots, "帮陈小明查进度", "check_status", [entity("person_name", "陈小明")])
+    slots = {**form_slots, "stopped_form": "mail_form", "switch_to": "status_form"}
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent="affirm", text="是", events=history),
+                                          domain)
+    after = slots_after(slots, events)
+    assert (after["person_name"], after["id_number"], after["id_masked"]) == (READY[0], READY[1], mask_id(READY[1]))
+    assert responses(dispatcher) == ["utter_task_switched_to_holder_id"]
+    text = render(domain, "utter_task_switched_to_holder_id", dispatcher.messages[0], slots)
+    assert text == "好的，已停止办理邮寄申请，改为查询领证进度，证书持有人：陈小明（身份证号 330106********0018）。刚才填写的其他信息不会保留。"
+    assert READY[1] not in text
+    status = CollectingDispatcher()
+    await ActionCheckStatus().run(status, make_tracker(after, intent="affirm"), domain)
+    assert responses(status) == ["utter_status_header", "utter_status_ready"]
+
+
+async def test_a_holder_named_in_the_answer_to_the_question_is_the_one_used(
+        dispatcher: CollectingDispatcher, domain: dict) -> None:
+    # Asked "确定不办了吗？" in the proxy form for 李娜, the applicant says what they want instead,
+    # for someone else, with the ID number. Rasa's mappings (no form active) already set the
+    # name and the ID; the masked ID follows.
+    form_slots = {"person_name": LINA[0], "id_number": LINA[1], "id_masked": mask_id(LINA[1]), "proxy_name": "吴小燕"}
+    name, id_number = PROXY_REVIEWING
+    history = [*slot_events(form_slots), {"event": "active_loop", "name": "proxy_form"},
+               {"event": "active_loop", "name": None}, *slot_events({"stopped_form": "proxy_form"})]
+    tracker = make_tracker({**form_slots, "stopped_form": "proxy_form"}, intent="check_status",
+                           text=f"帮{name}查一下进度 {id_number}", events=history,
+                           entities=[entity("person_name", name), entity("id_number", id_number)],
+                           candidates={"person_name": name, "id_number": id_number})
+    events = await ActionSwitchTask().run(dispatcher, tracker, domain)
+    after = slots_after({**form_slots, "person_name": name, "id_number": id_number}, events)
+    assert (after["person_name"], after["id_number"], after["id_masked"]) == (name, id_number, mask_id(id_number))
+    assert after["proxy_name"] is None
+    assert responses(dispatcher) == ["utter_task_switched_to_holder_id"]
+    assert dispatcher.messages[0]["id_masked"] == mask_id(id_number)
+
+
+def test_who_the_new_task_is_for() -> None:
+    from actions.conversation import holder_for_new_task
+    kept = {"person_name": "李娜", "id_number": LINA[1]}
+    assert holder_for_new_task(kept, {"person_name": "李娜"}) == {
+        "person_name": "李娜", "id_number": LINA[1], "id_masked": mask_id(LINA[1])}
+    assert holder_for_new_task(kept, {"person_name": "陈小明"}) == {
+        "person_name": "陈小明", "id_number": None, "id_masked": None}
+    assert holder_for_new_task(kept, {"id_number": READY[1]}) == {
+        "person_name": None, "id_number": READY[1], "id_masked": mask_id(READY[1])}
+    assert holder_for_new_task({"person_name": "陈小明", "id_number": None}, {"id_number": READY[1]}) == {
+        "person_name": "陈小明", "id_number": READY[1], "id_masked": mask_id(READY[1])}
