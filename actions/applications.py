@@ -31,6 +31,7 @@ from actions.forms.certificates import (
     CHOSEN,
     LABEL,
     certificate_choices,
+    chosen_certificate,
     forget_choice,
     valid_choices,
 )
@@ -143,9 +144,14 @@ class ActionSubmitProxy(SubmitApplicationAction):
         dispatcher.utter_message(response="utter_proxy_created", number=application.get("number", ""),
                                  proxy_name=tracker.get_slot("proxy_name"))
         dispatcher.utter_message(response="utter_materials_proxy")
-        dispatcher.utter_message(response="utter_proxy_letter_template",
-                                 person_name=tracker.get_slot("person_name"),
-                                 proxy_name=tracker.get_slot("proxy_name"))
+        people = {"person_name": tracker.get_slot("person_name"), "proxy_name": tracker.get_slot("proxy_name")}
+        certificate = chosen_certificate(tracker)
+        if certificate:  # chosen among several: the letter names it as the backend listed it
+            dispatcher.utter_message(response="utter_proxy_letter_template_certificate", **people,
+                                     occupation=certificate["occupation"], level=certificate["level"],
+                                     certificate_no=certificate["certificate_no"])
+        else:
+            dispatcher.utter_message(response="utter_proxy_letter_template", **people)
 
 
 class ActionSubmitOrganization(SubmitApplicationAction):

@@ -1,7 +1,8 @@
 """Several ready certificates: the backend's 409 `certificate_ambiguous` sends the mail or
 proxy form back to ask which one (buttons), the answer is checked against the choices, the
 summary shows it, and the application is made for the chosen certificate (checked in the
-real backend). The choice is forgotten after the application, a denied summary or a stop."""
+real backend); the proxy's 委托书 template names that certificate. The choice is forgotten
+after the application, a denied summary or a stop."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.applications import ActionCancelSubmission, ActionSubmitMail, ActionSubmitProxy
 from actions.forms.applications import ValidateMailForm, ValidateProxyForm
 from actions.forms.certificates import ActionAskCertificateNo
-from actions.validation import check_certificate_choice
+from actions.validation import ID_IN_TEXT, check_certificate_choice
 from conftest import STAFF_TOKEN, TEST_TODAY, id_with_check_digit, make_tracker, responses
 
 _serial = itertools.count(1)
@@ -158,6 +159,66 @@ async def test_the_chosen_certificate_is_the_one_applied_for(
         "certificate_choices": None, "certificate_no": None, "certificate_label": None}
     other = by_place[1 - chosen]
     assert applications_in_backend(backend, person) == {choice["certificate_no"]: kind, other["certificate_no"]: None}
+
+
+async def rendered(messages: list[dict], slots: dict) -> list[str]:
+    """The texts Rasa makes of the action's messages (its NLG, the domain's responses, the
+    slots of the tracker the action ran on, the values the action passed)."""
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet as RasaSlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rasa_domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(rasa_domain.responses)
+    known = {name: value for name, value in slots.items() if name in rasa_domain.slots and value is not None}
+    tracker = DialogueStateTracker.from_events("letter", [RasaSlotSet(k, v) for k, v in known.items()],
+                                               slots=rasa_domain.slots)
+    return [(await nlg.generate(m["response"], tracker, "rest", **{
+        k: v for k, v in m.items() if k not in ("response", "template") and v not in (None, [], {})}))["text"]
+            for m in messages]
+
+
+async def test_the_letter_names_the_chosen_certificate_as_the_backend_lists_it(backend: str, domain: dict) -> None:
+    person, _ = publish_holder_of_two(backend)
+    first = {**form_slots("proxy", person), "confirm_submission": True, "idempotency_key": f"letter-{person[1]}"}
+    stored = slots_of(await ActionSubmitProxy().run(CollectingDispatcher(), make_tracker(first), domain))
+    slots = {**first, **stored}
+    choice = slots["certificate_choices"][1]  # as the backend listed it
+    events, _ = await answer("proxy", slots, "第二本", domain)
+    confirmed = {**slots, **slots_of(events), "confirm_submission": True,
+                 "idempotency_key": f"letter-chosen-{person[1]}"}
+
+    created = CollectingDispatcher()
+    await ActionSubmitProxy().run(created, make_tracker(confirmed, intent="affirm"), domain)
+    assert responses(created) == ["utter_proxy_created", "utter_materials_proxy",
+                                  "utter_proxy_letter_template_certificate"]
+    texts = await rendered(created.messages, confirmed)
+    letter = texts[2]
+    assert (f"国家职业资格证书（职业：{choice['occupation']}，等级：{choice['level']}，"
+            f"证书编号：{choice['certificate_no']}）") in letter
+    # Everything else is the plain template: the same blanks for what the backend does not know.
+    plain = (await rendered([{"response": "utter_proxy_letter_template", "person_name": person[0],
+                              "proxy_name": "吴小燕"}], confirmed))[0]
+    assert letter == plain.replace("职业：__________，等级：______，证书编号：____________________",
+                                   f"职业：{choice['occupation']}，等级：{choice['level']}，"
+                                   f"证书编号：{choice['certificate_no']}")
+    # No ID number in any message, the letter's ID lines stay blank for the people to fill in.
+    assert not any(ID_IN_TEXT.search(text) for text in texts)
+    assert "委托人：" + person[0] + "，身份证号：____________________" in letter
+
+
+async def test_without_a_choice_the_letter_keeps_its_blanks(domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", ("陈小明", "330106199001010018"))),
+                              {"number": "SQ1"})
+    assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
+    # A number without its occupation and level (not as the backend lists them) is no choice to print.
+    dispatcher = CollectingDispatcher()
+    slots = {**form_slots("proxy", ("陈小明", "330106199001010018")), "certificate_no": "ZS2026C0011",
+             "certificate_choices": [{"certificate_no": "ZS2026C0011", "occupation": "", "level": ""}]}
+    ActionSubmitProxy().reply(dispatcher, make_tracker(slots), {"number": "SQ2"})
+    assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
 
 
 @pytest.mark.parametrize("text", ["育婴员", "电工三级", "第三本", "好的", "ZS2026900001", "ZS2026C0013"])
