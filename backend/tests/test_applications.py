@@ -131,6 +131,52 @@ def test_holder_with_two_ready_certificates_must_choose(client, staff, session):
     assert none_left.status_code == 409 and none_left.json()["code"] == "duplicate_application"
 
 
+def test_the_application_names_the_certificate_it_is_for(client, staff):
+    name, id_number, cert_no = person_on_published_list(client, staff, occupation="焊工", level="三级")
+    batch_no = client.post("/api/v1/status", json={"name": name, "id_number": id_number}).json()[
+        "certificates"][0]["batch_no"]
+    proxy = {"kind": "proxy", "name": name, "id_number": id_number, "proxy_name": "代领人",
+             "proxy_id_number": valid_id("330102")}
+    # The only certificate is taken without asking: the answer says which one it was.
+    created = _apply(client, proxy, key="key-names-cert")
+    assert created.status_code == 201
+    expected = {"certificate_no": cert_no, "occupation": "焊工", "level": "三级", "batch_no": batch_no}
+    assert created.json()["certificate"] == expected
+    # A retried POST gets the same answer, certificate included.
+    replay = _apply(client, proxy, key="key-names-cert")
+    assert replay.status_code == 200 and replay.json()["certificate"] == expected
+    for response in (created, replay):
+        assert id_number not in response.text and proxy["proxy_id_number"] not in response.text
+        assert id_number[6:14] not in response.text  # not even the birth date
+
+
+def test_the_application_names_the_chosen_certificate_and_the_one_left(client, staff):
+    load_offices(client, staff)
+    id_number = valid_id()
+    import_rows(client, staff, [("双证", id_number, "ZS-NA", "电工", "四级", "JD-NAME"),
+                                ("双证", id_number, "ZS-NB", "焊工", "三级", "JD-NAME")])
+    publish(client, staff, ["JD-NAME"])
+    chosen = _apply(client, mail("双证", id_number, certificate_no="ZS-NB"), key="key-name-b")
+    assert chosen.json()["certificate"] == {"certificate_no": "ZS-NB", "occupation": "焊工", "level": "三级",
+                                            "batch_no": "JD-NAME"}
+    rest = _apply(client, mail("双证", id_number), key="key-name-rest")
+    assert rest.json()["certificate"] == {"certificate_no": "ZS-NA", "occupation": "电工", "level": "四级",
+                                          "batch_no": "JD-NAME"}
+
+
+def test_every_answer_about_an_application_names_its_certificate(client, staff):
+    name, id_number, cert_no = person_on_published_list(client, staff)
+    created = _apply(client, mail(name, id_number)).json()
+    assert created["certificate"]["certificate_no"] == cert_no
+    moved = _move(client, staff, created["number"], "accepted")
+    assert moved.status_code == 200 and moved.json()["certificate"] == created["certificate"]
+    status = client.post("/api/v1/status", json={"name": name, "id_number": id_number}).json()
+    assert status["certificates"][0]["application"]["certificate"] == created["certificate"]
+    # The API docs say so.
+    described = client.get("/openapi.json").json()["paths"]["/api/v1/applications"]["post"]["description"]
+    assert "`certificate`" in described
+
+
 def _organization(batch="JD-ORG", level="四级", headcount=2, **extra):
     return {"kind": "organization", "organization_name": "示例培训学校", "batch_no": batch,
             "occupation": "电工", "level": level, "headcount": headcount, "collector_name": "领证员",
@@ -170,6 +216,11 @@ def test_organization_errors(client, org_list, session, body, code):
     response = _apply(client, body)
     assert response.json()["code"] == code
     assert _count(session) == 0
+
+
+def test_an_organization_application_is_for_a_batch_not_one_certificate(client, org_list):
+    body = _apply(client, _organization()).json()
+    assert "certificate" in body and body["certificate"] is None
 
 
 def test_one_live_organization_application_per_batch_level(client, org_list, session):

@@ -39,11 +39,22 @@ def live_application(session: Session, certificate_id: int) -> Application | Non
     )
 
 
+def application_certificate(app: Application) -> dict | None:
+    """The certificate a mail or proxy application is for, chosen or taken as the only free
+    one; None for an organisation's application (a batch, not one certificate). No ID number."""
+    cert = app.certificate
+    if cert is None:
+        return None
+    return {"certificate_no": cert.certificate_no, "occupation": cert.occupation, "level": cert.level,
+            "batch_no": cert.batch.batch_no}
+
+
 def application_public(app: Application) -> dict:
     decided = app.state in ("completed", "delivered")
     return {
         "number": app.number,
         "kind": app.kind,
+        "certificate": application_certificate(app),
         "state": app.state,
         "state_label": STEP_LABELS[app.state],
         "reason": app.reason,

@@ -45,6 +45,17 @@ def _applicant_id(body: object) -> str:
 def apply(request: Request, response: Response, body: Annotated[ApplicationRequest, Body()],
           session: SessionDep, calendar: CalendarDep, today: TodayDep, client: ClientDep,
           idempotency_key: Annotated[str | None, Header()] = None) -> dict:
+    """Apply to have a certificate mailed (`mail`) or collected by a proxy (`proxy`), or for an
+    organisation to collect a batch (`organization`). 201 with the new application; 200 with the
+    first one when the same `Idempotency-Key` comes again with the same body.
+
+    The answer: `number`, `kind`, `certificate`, `state`, `state_label`, `reason`, `steps`,
+    `delivery_due_on`, `delivery_due_estimated`, `delivery_due_basis`, `delivery`,
+    `access_token`, and `contact_form_path` for an organisation. `certificate` is the
+    certificate a mail or proxy application is for (`certificate_no`, `occupation`, `level`,
+    `batch_no`), whether the applicant named it or it was taken as their only free one; `null`
+    for an organisation (a batch). ID numbers never appear. With several free certificates and none named: 409
+    `certificate_ambiguous`, `details.certificates` to choose from."""
     if not idempotency_key or not 8 <= len(idempotency_key) <= 100:
         raise AppError(422, "idempotency_key_required", "提交缺少有效的 Idempotency-Key（8至100个字符）。")
     enforce_lookup_limits(request, client, normalize_id(_applicant_id(body), today=today))

@@ -76,6 +76,8 @@ def notice_deliveries(notice_id: int, session: SessionDep, actor: StaffDep) -> d
 @router.post("/applications/{number}/transitions")
 def transition(number: str, body: Transition, session: SessionDep, actor: StaffDep,
                calendar: CalendarDep, today: TodayDep) -> dict:
+    """Move an application one step. The answer is the application as `POST /applications`
+    describes it, its `certificate` included, without the applicant's `access_token`."""
     app = move(session, application_by_number(session, number), body, actor=actor,
                calendar=calendar, today=today)
     return application_public(app)
