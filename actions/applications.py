@@ -10,6 +10,10 @@ When the applicant has several ready certificates the backend asks which one (40
 goes back into the form, which asks for `certificate_no` and shows the summary again
 (actions/forms/certificates.py). A chosen certificate the backend refuses (already applied
 for, collected) is taken out of the choices, and the form asks again when others remain.
+
+The proxy's 委托书 template names the certificate the backend's answer says the application
+is for (`certificate`: chosen among several, or taken as the only free one); without it in
+the answer, the template keeps its blanks.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from actions.forms.certificates import (
     CHOSEN,
     LABEL,
     certificate_choices,
-    chosen_certificate,
     forget_choice,
     valid_choices,
 )
@@ -48,6 +51,17 @@ SLOTS_TO_REASK = {
 }
 # Refusals of the certificate the applicant chose: another one may be chosen instead.
 REFUSED_CHOICE = frozenset({"duplicate_application", "already_collected", "not_on_list"})
+
+
+def application_certificate(application: dict) -> dict | None:
+    """The certificate the backend's answer says the application is for, when it gives its
+    number, occupation and level; otherwise None."""
+    certificate = application.get("certificate")
+    fields = ("certificate_no", "occupation", "level")
+    if not isinstance(certificate, dict) or not all(
+            isinstance(certificate.get(f), str) and certificate[f] for f in fields):
+        return None
+    return {f: certificate[f] for f in fields}
 
 
 def back_to_form(kind: str) -> list[EventType]:
@@ -145,11 +159,9 @@ class ActionSubmitProxy(SubmitApplicationAction):
                                  proxy_name=tracker.get_slot("proxy_name"))
         dispatcher.utter_message(response="utter_materials_proxy")
         people = {"person_name": tracker.get_slot("person_name"), "proxy_name": tracker.get_slot("proxy_name")}
-        certificate = chosen_certificate(tracker)
-        if certificate:  # chosen among several: the letter names it as the backend listed it
-            dispatcher.utter_message(response="utter_proxy_letter_template_certificate", **people,
-                                     occupation=certificate["occupation"], level=certificate["level"],
-                                     certificate_no=certificate["certificate_no"])
+        certificate = application_certificate(application)
+        if certificate:  # chosen or the only free one: the backend's answer names it
+            dispatcher.utter_message(response="utter_proxy_letter_template_certificate", **people, **certificate)
         else:
             dispatcher.utter_message(response="utter_proxy_letter_template", **people)
 

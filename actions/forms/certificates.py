@@ -7,8 +7,8 @@ conversation back into the form (actions/applications.py), whose validation acti
 also requires `certificate_no`, just before the summary. `action_ask_certificate_no` asks
 with one button per certificate; the answer is a number, an occupation and/or level, or a
 place in the list (`actions.validation.check_certificate_choice`); the summary then shows
-`certificate_label`, and the proxy's 委托书 template names the chosen certificate
-(`chosen_certificate`: occupation, level and number as the backend listed them).
+`certificate_label`. (The proxy's 委托书 template names the certificate from the backend's
+answer to the submission, chosen or not: actions/applications.py.)
 
 The three slots last as long as the identity and the application they were given for:
 they are cleared after the application is made, when the summary is denied, when a stop or
@@ -16,9 +16,8 @@ a switch to another task is confirmed (`action_drop_form`, `action_switch_task`)
 the form's next run, once the applicant's name or ID number was cleared some other way.
 
 Domain entries: the slots `certificate_choices`, `certificate_no`, `certificate_label`,
-the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no`,
-`utter_invalid_certificate_no` and `utter_proxy_letter_template_certificate`, and summaries
-that show `certificate_label` when set.
+the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no` and
+`utter_invalid_certificate_no`, and summaries that show `certificate_label` when set.
 """
 
 from __future__ import annotations
@@ -57,16 +56,6 @@ def valid_choices(details: Any) -> list[dict]:
     return [{"certificate_no": c["certificate_no"], "occupation": str(c.get("occupation") or ""),
              "level": str(c.get("level") or "")}
             for c in certificates if isinstance(c, dict) and isinstance(c.get("certificate_no"), str)]
-
-
-def chosen_certificate(tracker: Tracker) -> dict | None:
-    """The certificate the applicant chose, as the backend listed it (number, occupation,
-    level), when one was chosen and the backend gave all three; otherwise None."""
-    chosen = tracker.get_slot(CHOSEN)
-    for certificate in certificate_choices(tracker):
-        if certificate["certificate_no"] == chosen and certificate.get("occupation") and certificate.get("level"):
-            return certificate
-    return None
 
 
 def certificate_label(certificate: dict) -> str:

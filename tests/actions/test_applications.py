@@ -83,12 +83,15 @@ async def test_refusal_is_reported_in_the_backends_words(backend: str, dispatche
 
 async def test_proxy_application_lists_materials_and_the_letter(backend: str, dispatcher: CollectingDispatcher,
                                                                  domain: dict) -> None:
-    _, [person] = publish_people(backend)
+    batch_no, [person] = publish_people(backend)
     slots = {"person_name": person[0], "id_number": person[1], "proxy_name": "吴小燕",
              "proxy_id_number": "330106199009090024", "idempotency_key": KEY + "p"}
     events = await ActionSubmitProxy().run(dispatcher, make_tracker(slots), domain)
-    assert responses(dispatcher) == ["utter_proxy_created", "utter_materials_proxy", "utter_proxy_letter_template"]
-    assert dispatcher.messages[2]["proxy_name"] == "吴小燕"
+    assert responses(dispatcher) == ["utter_proxy_created", "utter_materials_proxy",
+                                     "utter_proxy_letter_template_certificate"]
+    letter = dispatcher.messages[2]
+    assert letter["proxy_name"] == "吴小燕"  # and the only certificate, as the backend's answer names it
+    assert (letter["occupation"], letter["level"], letter["certificate_no"]) == ("电工", "四级", f"ZS{batch_no}000")
     assert slots_of(events)["proxy_id_number"] is None
 
 

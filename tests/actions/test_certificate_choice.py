@@ -20,7 +20,7 @@ from actions.applications import ActionCancelSubmission, ActionSubmitMail, Actio
 from actions.forms.applications import ValidateMailForm, ValidateProxyForm
 from actions.forms.certificates import ActionAskCertificateNo
 from actions.validation import ID_IN_TEXT, check_certificate_choice
-from conftest import STAFF_TOKEN, TEST_TODAY, id_with_check_digit, make_tracker, responses
+from conftest import STAFF_TOKEN, TEST_TODAY, id_with_check_digit, make_tracker, publish_people, responses
 
 _serial = itertools.count(1)
 
@@ -208,16 +208,41 @@ async def test_the_letter_names_the_chosen_certificate_as_the_backend_lists_it(b
     assert "委托人：" + person[0] + "，身份证号：____________________" in letter
 
 
-async def test_without_a_choice_the_letter_keeps_its_blanks(domain: dict) -> None:
+async def test_the_letter_names_the_only_certificate_the_backend_took_without_asking(
+        backend: str, domain: dict) -> None:
+    _, [person] = publish_people(backend, occupation="焊工", level="三级")
+    status = requests.post(f"{backend}/api/v1/status", timeout=10,
+                           json={"name": person[0], "id_number": person[1]}).json()
+    [certificate] = status["certificates"]
+    slots = {**form_slots("proxy", person), "confirm_submission": True, "idempotency_key": f"letter-one-{person[1]}"}
+
+    created = CollectingDispatcher()
+    events = await ActionSubmitProxy().run(created, make_tracker(slots, intent="affirm"), domain)
+    assert responses(created) == ["utter_proxy_created", "utter_materials_proxy",
+                                  "utter_proxy_letter_template_certificate"]
+    assert "certificate_choices" not in slots_of(events)  # nothing was asked
+    texts = await rendered(created.messages, slots)
+    assert (f"国家职业资格证书（职业：焊工，等级：三级，证书编号：{certificate['certificate_no']}）") in texts[2]
+    assert certificate["occupation"] == "焊工" and certificate["level"] == "三级"
+    assert not any(ID_IN_TEXT.search(text) for text in texts)
+    assert "委托人：" + person[0] + "，身份证号：____________________" in texts[2]
+
+
+async def test_without_the_certificate_in_the_backends_answer_the_letter_keeps_its_blanks(domain: dict) -> None:
+    person = ("陈小明", "330106199001010018")
     dispatcher = CollectingDispatcher()
-    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", ("陈小明", "330106199001010018"))),
-                              {"number": "SQ1"})
+    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", person)), {"number": "SQ1"})
     assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
-    # A number without its occupation and level (not as the backend lists them) is no choice to print.
+    # The backend's answer is the one source: a choice in the slots alone prints nothing.
     dispatcher = CollectingDispatcher()
-    slots = {**form_slots("proxy", ("陈小明", "330106199001010018")), "certificate_no": "ZS2026C0011",
-             "certificate_choices": [{"certificate_no": "ZS2026C0011", "occupation": "", "level": ""}]}
-    ActionSubmitProxy().reply(dispatcher, make_tracker(slots), {"number": "SQ2"})
+    chosen = {**form_slots("proxy", person), "certificate_no": CHOICES[0]["certificate_no"],
+              "certificate_choices": CHOICES}
+    ActionSubmitProxy().reply(dispatcher, make_tracker(chosen), {"number": "SQ2", "certificate": None})
+    assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
+    # A number without its occupation and level is no certificate to print.
+    dispatcher = CollectingDispatcher()
+    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", person)), {
+        "number": "SQ3", "certificate": {"certificate_no": "ZS2026C0011", "occupation": "", "level": None}})
     assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
 
 
