@@ -1,6 +1,8 @@
 """The NLU data keeps its promises: every contract intent has enough distinct examples, no
-sentence is taught as two intents, and the held-out set stays out of the training data
-(otherwise `make evaluate`'s held-out score would measure memory, not generalisation)."""
+sentence is taught as two intents, the held-out set stays out of the training data
+(otherwise `make evaluate`'s held-out score would measure memory, not generalisation), and
+every entity annotation starts and ends on a Jieba token boundary (DIET learns entities per
+token: a misaligned annotation is silently dropped from its training)."""
 
 from __future__ import annotations
 
@@ -65,3 +67,19 @@ def test_held_out_sentences_are_not_in_the_training_data(
 
 def test_held_out_set_covers_every_intent(training: dict[str, list[str]], held_out: dict[str, list[str]]) -> None:
     assert set(held_out) == set(training)
+
+
+def test_entities_start_and_end_on_token_boundaries() -> None:
+    import jieba  # the tokenizer config.yml uses, with the same user dictionaries
+
+    for dictionary in sorted((REPO / "data" / "jieba").iterdir()):
+        jieba.load_userdict(str(dictionary))
+    misaligned = []
+    for path in (REPO / "data" / "nlu", REPO / "tests" / "test_nlu.yml"):
+        for message in load_data(str(path)).training_examples:
+            bounds = {0}
+            for _, start, end in jieba.tokenize(message.get("text")):
+                bounds |= {start, end}
+            misaligned += [(message.get("text"), e["value"]) for e in message.get("entities") or []
+                           if e["start"] not in bounds or e["end"] not in bounds]
+    assert misaligned == []
