@@ -39,14 +39,16 @@ def live_application(session: Session, certificate_id: int) -> Application | Non
     )
 
 
+def certificate_identity(cert: Certificate) -> dict:
+    """Which certificate this is, as every answer names it (status, applications). No ID number."""
+    return {"certificate_no": cert.certificate_no, "occupation": cert.occupation, "level": cert.level,
+            "batch_no": cert.batch.batch_no}
+
+
 def application_certificate(app: Application) -> dict | None:
     """The certificate a mail or proxy application is for, chosen or taken as the only free
     one; None for an organisation's application (a batch, not one certificate). No ID number."""
-    cert = app.certificate
-    if cert is None:
-        return None
-    return {"certificate_no": cert.certificate_no, "occupation": cert.occupation, "level": cert.level,
-            "batch_no": cert.batch.batch_no}
+    return certificate_identity(app.certificate) if app.certificate is not None else None
 
 
 def application_public(app: Application) -> dict:
@@ -86,10 +88,7 @@ def certificate_status(session: Session, cert: Certificate, calendar: WorkCalend
     application = live_application(session, cert.id)
     collection = session.scalar(select(CollectionRecord).where(CollectionRecord.certificate_id == cert.id))
     return {
-        "certificate_no": cert.certificate_no,
-        "occupation": cert.occupation,
-        "level": cert.level,
-        "batch_no": cert.batch.batch_no,
+        **certificate_identity(cert),
         "exam_type": cert.batch.exam_type,
         "state": cert.state,
         "state_label": CERTIFICATE_STATE_LABELS[cert.state],
