@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 REPO = Path(__file__).resolve().parents[2]
 MIN_EXAMPLES = 25
@@ -24,21 +25,31 @@ def normalised(text: str) -> str:
     return NOISE.sub("", text.lower())
 
 
-def examples_by_intent(path: Path) -> dict[str, list[str]]:
+def examples_by_intent(data: TrainingData) -> dict[str, list[str]]:
     by_intent: dict[str, list[str]] = defaultdict(list)
-    for message in load_data(str(path)).intent_examples:
+    for message in data.intent_examples:
         by_intent[message.get("intent")].append(message.get("text"))
     return by_intent
 
 
 @pytest.fixture(scope="module")
-def training() -> dict[str, list[str]]:
-    return examples_by_intent(REPO / "data" / "nlu")
+def training_data() -> TrainingData:
+    return load_data(str(REPO / "data" / "nlu"))
 
 
 @pytest.fixture(scope="module")
-def held_out() -> dict[str, list[str]]:
-    return examples_by_intent(REPO / "tests" / "test_nlu.yml")
+def held_out_data() -> TrainingData:
+    return load_data(str(REPO / "tests" / "test_nlu.yml"))
+
+
+@pytest.fixture(scope="module")
+def training(training_data: TrainingData) -> dict[str, list[str]]:
+    return examples_by_intent(training_data)
+
+
+@pytest.fixture(scope="module")
+def held_out(held_out_data: TrainingData) -> dict[str, list[str]]:
+    return examples_by_intent(held_out_data)
 
 
 def test_every_contract_intent_has_enough_distinct_examples(training: dict[str, list[str]]) -> None:
@@ -69,14 +80,15 @@ def test_held_out_set_covers_every_intent(training: dict[str, list[str]], held_o
     assert set(held_out) == set(training)
 
 
-def test_entities_start_and_end_on_token_boundaries() -> None:
+def test_entities_start_and_end_on_token_boundaries(training_data: TrainingData,
+                                                    held_out_data: TrainingData) -> None:
     import jieba  # the tokenizer config.yml uses, with the same user dictionaries
 
     for dictionary in sorted((REPO / "data" / "jieba").iterdir()):
         jieba.load_userdict(str(dictionary))
     misaligned = []
-    for path in (REPO / "data" / "nlu", REPO / "tests" / "test_nlu.yml"):
-        for message in load_data(str(path)).training_examples:
+    for data in (training_data, held_out_data):
+        for message in data.training_examples:
             bounds = {0}
             for _, start, end in jieba.tokenize(message.get("text")):
                 bounds |= {start, end}
