@@ -9,6 +9,7 @@ answer to the form's question, resumes it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.formatting import china_today
 from actions.forms.base import TASK_FORMS, value_before
 from actions.forms.certificates import forget_choice
-from actions.validation import check_id_number, check_person_name, mask_id
+from actions.validation import IDENTITY_SLOTS, check_id_number, check_person_name, mask_id
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
@@ -38,8 +39,6 @@ TASK_LABELS = {
 # Said before the wanted form's first question, as when its task starts (data/rules/tasks.yml).
 TASK_INTROS = {"mail_form": "utter_mail_intro", "proxy_form": "utter_proxy_intro",
                "organization_form": "utter_organization_intro"}
-# Kept when the applicant leaves a form for another task: the certificate holder is the same.
-IDENTITY_SLOTS = frozenset({"person_name", "id_number", "id_masked"})
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -133,7 +132,7 @@ def forget_switch(tracker: Tracker) -> list[EventType]:
     return [SlotSet("switch_to", None)] if tracker.get_slot("switch_to") is not None else []
 
 
-def forget_form(tracker: Tracker, domain: DomainDict, *, keep: frozenset[str] = frozenset()) -> list[EventType]:
+def forget_form(tracker: Tracker, domain: DomainDict, *, keep: Collection[str] = ()) -> list[EventType]:
     """Clear what the stopped form collected (its required slots but `keep`, a certificate
     choice) and the paused state."""
     form = tracker.get_slot("stopped_form")

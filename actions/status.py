@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import BackendAction, utter_backend_error
 from actions.formatting import APPLICATION_KIND_LABELS, cn_date
-from actions.validation import mask_id
+from actions.validation import IDENTITY_SLOTS, mask_id
 
 Message = tuple[str, dict[str, Any]]
 
@@ -183,9 +183,6 @@ class ActionSubscribe(BackendAction):
         dispatcher.utter_message(response=response, person_name=name,
                                  id_masked=result.content.get("id_number_masked") or mask_id(id_number))
         return []
-
-
-IDENTITY_SLOTS = ("person_name", "id_number", "id_masked")
 
 
 def slots_set_by_latest_message(events: list[dict]) -> set[str]:

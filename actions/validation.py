@@ -60,6 +60,11 @@ def check_id_number(raw: object, today: dt.date | None = None) -> Check:
     return Check(value)
 
 
+# Who a task is for: forgotten before a new status look-up (actions/status.py), kept when the
+# applicant leaves a form for another task (actions/conversation.py).
+IDENTITY_SLOTS = ("person_name", "id_number", "id_masked")
+
+
 def mask_id(id_number: object) -> str:
     """330106199001011234 -> 330106********1234; never show more of an ID number."""
     value = str(id_number or "").strip().upper()

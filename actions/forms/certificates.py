@@ -37,7 +37,8 @@ CHOICES = "certificate_choices"
 CHOSEN = "certificate_no"
 LABEL = "certificate_label"
 CHOICE_SLOTS = (CHOICES, CHOSEN, LABEL)
-IDENTITY_SLOTS = ("person_name", "id_number")
+# The two values the backend looked the choices up with.
+LOOKUP_SLOTS = ("person_name", "id_number")
 
 
 def certificate_choices(tracker: Tracker) -> list[dict]:
@@ -76,7 +77,7 @@ def identity_cleared_since_choices(events: list[dict]) -> bool:
             continue
         if event.get("name") == CHOICES:
             return False
-        if event.get("name") in IDENTITY_SLOTS and event.get("value") is None:
+        if event.get("name") in LOOKUP_SLOTS and event.get("value") is None:
             return True
     return False
 
