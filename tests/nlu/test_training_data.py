@@ -1,5 +1,5 @@
 """The NLU data keeps its promises: every contract intent has enough distinct examples, no
-sentence is taught as two intents, the held-out set stays out of the training data
+sentence is taught twice or as two intents, the held-out set stays out of the training data
 (otherwise `make evaluate`'s held-out score would measure memory, not generalisation), and
 every entity annotation starts and ends on a Jieba token boundary (DIET learns entities per
 token: a misaligned annotation is silently dropped from its training)."""
@@ -7,7 +7,7 @@ token: a misaligned annotation is silently dropped from its training)."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,13 @@ def test_no_sentence_is_taught_as_two_intents(training: dict[str, list[str]]) ->
         for text in texts:
             seen[normalised(text)].add(intent)
     assert {text: intents for text, intents in seen.items() if len(intents) > 1} == {}
+
+
+def test_no_sentence_is_taught_twice_as_the_same_intent(training: dict[str, list[str]]) -> None:
+    # A copy doubles a sentence's weight in training and counts twice in cross-validation.
+    copies = {intent: sorted(text for text, n in Counter(normalised(t) for t in texts).items() if n > 1)
+              for intent, texts in training.items()}
+    assert {intent: texts for intent, texts in copies.items() if texts} == {}
 
 
 def test_held_out_sentences_are_not_in_the_training_data(
