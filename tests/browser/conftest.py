@@ -54,13 +54,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if model is None or not model.exists():
         pytest.fail("no trained model in models/: run `make train` (or set BROWSER_TEST_MODEL)")
     work = tmp_path_factory.mktemp("browser-servers")
-    _stack = start_stack(work, model=model)
+    _stack = start_stack(work, model=model, debug_logs=True)
     try:
         yield _stack
     finally:
         _stack.stop()
         print(f"\nserver logs kept in {_stack.logs}")
-    # After every browser test (IDs typed, looked up, pushed): no server logged one in full.
+    # After every browser test (IDs typed, looked up, pushed): no server logged one in full,
+    # not even at debug level (Rasa and the action server run with --debug here).
     leaks = [f"{log.name}: {match.group()[:6]}…" for log in sorted(_stack.logs.glob("*.log"))
              for match in FULL_ID.finditer(log.read_text(errors="replace"))]
     assert not leaks, f"full ID numbers in the server logs: {leaks}"

@@ -155,8 +155,11 @@ def endpoints_for(actions_url: str, target: Path) -> Path:
     return target
 
 
-def start_stack(work: Path, *, model: Path) -> Stack:
-    """Backend, action server and Rasa, each on a free port; all stopped if one fails."""
+def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
+    """Backend, action server and Rasa, each on a free port; all stopped if one fails.
+
+    `debug_logs` runs the action server and Rasa with --debug: their debug lines print slot
+    values and message texts, the hardest case for "no full ID number in any log"."""
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     staff_token = secrets.token_urlsafe(32)
@@ -183,20 +186,21 @@ def start_stack(work: Path, *, model: Path) -> Stack:
 
     wechat = Recorder(appid="wx" + secrets.token_hex(8), secret=secrets.token_hex(16)).start()
     rasa = rasa_bin()
+    debug = ["--debug"] if debug_logs else []
     rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
     stack = Stack(
         backend=Server("backend", [str(backend_python()), "-m", "uvicorn", "--factory", "app.main:create_app",
                                    "--host", "127.0.0.1", "--port", str(ports["backend"])],
                        BACKEND_DIR, backend_env, logs / "backend.log", urls["backend"]),
         actions=Server("action server", [str(rasa), "run", "actions", "--actions", "actions",
-                                         "--port", str(ports["actions"])],
+                                         "--port", str(ports["actions"]), *debug],
                        REPO, {**rasa_env, "BACKEND_URL": urls["backend"], "BACKEND_PUBLIC_URL": urls["backend"]},
                        logs / "actions.log", urls["actions"]),
         rasa=Server("rasa", [str(rasa), "run", "--enable-api", "--auth-token", rasa_token,
                              "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
                              "--model", str(model),
                              "--credentials", str(credentials_with_wechat(work / "credentials.yml", wechat)),
-                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml"))],
+                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml")), *debug],
                     REPO, rasa_env, logs / "rasa.log", urls["rasa"]),
         staff_token=staff_token, rasa_token=rasa_token, logs=logs, wechat=wechat,
     )
