@@ -5,6 +5,8 @@ ID number among them); the assistant promises that no log holds a full ID. The a
 server installs this when it imports `actions`, the Rasa server when it imports the
 channels in `bot`. Logs may hold an ID inside JSON escapes ("\\u8bc1330106…"), so any run
 of 15 or more digits is masked here, which is broader than `ID_IN_TEXT` for messages.
+The backend masks its own logs (`MaskIdNumbersFilter` in backend/app/rules/identity.py):
+the two environments share no package.
 """
 
 from __future__ import annotations
