@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from actions.log_masking import MaskIdNumbers, mask_long_numbers
+from actions.log_masking import MaskIdNumbers, install, mask_long_numbers
 
 ID = "330106199001011234"
 
@@ -53,3 +53,18 @@ def test_an_id_behind_a_json_escape_is_masked() -> None:
 def test_phones_dates_and_timestamps_stay_readable() -> None:
     line = "phone 13812345678 at 2026-11-26 ts 1764115200123 id 3301"
     assert mask_long_numbers(line) == line
+
+
+def test_a_handler_added_after_install_masks_too() -> None:
+    # Rasa may (re)configure its log handlers after the channels are imported.
+    install()
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    others, root.handlers = root.handlers, []  # pytest's own handlers would mask the record first
+    try:
+        root.addHandler(handler)
+        logging.getLogger("rasa.core.actions.action").warning("slots %s", {"id_number": ID})
+    finally:
+        root.handlers = others
+    assert ID not in out.getvalue() and "330106********1234" in out.getvalue()
