@@ -38,18 +38,21 @@ class MaskIdNumbers(logging.Filter):
         return True
 
 
+def mask_handler(handler: logging.Handler) -> None:
+    if not any(isinstance(f, MaskIdNumbers) for f in handler.filters):
+        handler.addFilter(MaskIdNumbers())
+
+
 def install() -> None:
     """Adds the filter to every handler of the root logger (once), and to handlers added later."""
     root = logging.getLogger()
     for handler in root.handlers:
-        if not any(isinstance(f, MaskIdNumbers) for f in handler.filters):
-            handler.addFilter(MaskIdNumbers())
+        mask_handler(handler)
     if not getattr(root, "_ids_masked", False):
         add_handler = root.addHandler
 
         def add_masked_handler(handler: logging.Handler) -> None:
-            if not any(isinstance(f, MaskIdNumbers) for f in handler.filters):
-                handler.addFilter(MaskIdNumbers())
+            mask_handler(handler)
             add_handler(handler)
 
         root.addHandler = add_masked_handler  # type: ignore[method-assign]
