@@ -7,6 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.validation import pickup_method_named
+
 MATERIALS_RESPONSES = {
     "本人": "utter_materials_self",
     "代领": "utter_materials_proxy",
@@ -18,12 +20,30 @@ MATERIALS_RESPONSES = {
 FORM_METHODS = {"proxy_form": "代领", "organization_form": "单位"}
 
 
+def method_in_question(tracker: Tracker) -> dict[str, str | None]:
+    """The method a materials question names ("代领要带什么", "公司统一领要什么材料"), or
+    None so that the form asks: a method from an earlier question does not answer this one.
+    The whole text before the entity: "不是本人去领" names a proxy."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") != "ask_materials":
+        return {}
+    entity = next(tracker.get_latest_entity_values("pickup_method"), None)
+    return {"pickup_method": pickup_method_named(message.get("text")) or pickup_method_named(entity)}
+
+
 class ActionTellMaterials(Action):
     def name(self) -> str:
         return "action_tell_materials"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        method = FORM_METHODS.get(tracker.active_loop_name) or tracker.get_slot("pickup_method")
+        loop = tracker.active_loop_name
+        if loop in FORM_METHODS:
+            method = FORM_METHODS[loop]
+        elif loop:
+            # a question in the middle of another form: only what the question itself says
+            method = method_in_question(tracker).get("pickup_method")
+        else:
+            method = tracker.get_slot("pickup_method")
         dispatcher.utter_message(response=MATERIALS_RESPONSES.get(method, "utter_materials_all"))
         return []

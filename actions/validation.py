@@ -157,19 +157,27 @@ def check_city(raw: object) -> Check:
     return Check(problem="utter_invalid_city")
 
 
-_PICKUP_WORDS = (
-    ("代领", ("代领", "代取", "委托", "代办", "帮别人", "帮人", "替", "家人", "朋友", "他人")),
-    ("单位", ("单位", "公司", "机构", "集体", "批量", "学校", "企业")),
-    ("本人", ("本人", "自己", "我自己", "亲自", "个人")),
+# Checked in this order: an organisation collecting for its staff ("公司帮员工领") is 单位,
+# and "不是本人去领" names a proxy although it says 本人.
+_PICKUP_PATTERNS = (
+    ("单位", re.compile(r"单位|單位|经办人|經辦人|公司|机构|機構|集体|集體|批量|学校|學校|企业|企業|工厂|HR|统一领|統一領")),
+    ("代领", re.compile(r"代领|代領|代取|代拿|代我|代理|委托|委託|受托|代办|非本人|不是本人|本人(不|没|來不|来不|到不)"
+                       r"|别人|別人|他人|换个人|換個人|家人|家里人|家属|亲属|亲戚|朋友|同事|老婆|老公|爸|妈|儿子|女儿"
+                       r"|[帮幫替给給][^查看问說说]{0,3}(领|領|拿|取)")),
+    ("本人", re.compile(r"本人|自己|亲自|親自|个人|個人")),
 )
 
 
+def pickup_method_named(text: object) -> str | None:
+    """The pickup method a message names, in an answer ("委托朋友") or a question
+    ("代领要带什么"), or None."""
+    value = str(text or "")
+    return next((method for method, pattern in _PICKUP_PATTERNS if pattern.search(value)), None)
+
+
 def check_pickup_method(raw: object) -> Check:
-    text = str(raw or "")
-    for method, words in _PICKUP_WORDS:
-        if any(w in text for w in words):
-            return Check(method)
-    return Check(problem="utter_invalid_pickup_method")
+    method = pickup_method_named(raw)
+    return Check(method) if method else Check(problem="utter_invalid_pickup_method")
 
 
 # -- organisation pickup ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import ApplicantFormValidation, TaskFormValidation, checked, free_text_answer
+from actions.materials import method_in_question
 from actions.validation import check_city, check_pickup_method
 
 
@@ -42,6 +43,8 @@ class ValidateMaterialsForm(TaskFormValidation):
 
     async def extract_pickup_method(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") is None:
+            return method_in_question(tracker)
         return free_text_answer(tracker, "pickup_method", check_pickup_method)
 
     async def validate_pickup_method(self, value: Any, dispatcher: CollectingDispatcher,

@@ -216,6 +216,15 @@ async def test_proxy_and_organisation_answer_the_materials_question(dispatcher: 
     assert events == []
 
 
+async def test_the_materials_question_names_the_method(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    # "代领要带什么" starts the form and answers it; a question naming none asks again,
+    # even when an earlier question set the slot.
+    for text, slots, expected in (("代领人要带哪些证件", {}, "代领"), ("领证要带啥", {"pickup_method": "单位"}, None)):
+        tracker = make_tracker(slots, intent="ask_materials", text=text, active_loop="materials_form")
+        assert await ValidateMaterialsForm().run(dispatcher, tracker, domain) == [SlotSet("pickup_method", expected)]
+    assert dispatcher.messages == []
+
+
 async def test_a_pushed_notice_is_never_an_answer(dispatcher: CollectingDispatcher, domain: dict) -> None:
     # Rasa's trigger_intent: text "EXTERNAL: <intent>", an intent without a confidence. The
     # text would pass as an organisation's name.

@@ -100,6 +100,15 @@ async def test_materials_inside_the_proxy_form_are_the_proxys(dispatcher: Collec
     assert responses(dispatcher) == ["utter_materials_proxy"]
 
 
+async def test_materials_asked_inside_another_form_follow_the_question(dispatcher: CollectingDispatcher,
+                                                                       domain: dict) -> None:
+    # A method left from an earlier question does not answer this one.
+    for text in ("单位统一领要带什么", "要带什么材料"):
+        tracker = make_tracker({"pickup_method": "代领"}, intent="ask_materials", text=text, active_loop="status_form")
+        await ActionTellMaterials().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_materials_organization", "utter_materials_all"]
+
+
 async def test_first_fallback_asks_to_rephrase(dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionFallback().run(dispatcher, make_tracker({}, intent="nlu_fallback",
                                                         events=[user("greet"), action("utter_greet")]), domain)

@@ -15,6 +15,7 @@ from actions.validation import (
     check_person_name,
     check_phone,
     check_pickup_method,
+    pickup_method_named,
     check_visit_date,
     id_check_digit,
     mask_id,
@@ -96,6 +97,16 @@ def test_addresses() -> None:
                                          ("委托朋友", "代领"), ("公司统一领", "单位")])
 def test_pickup_methods(raw: str, method: str) -> None:
     assert check_pickup_method(raw).value == method
+
+
+@pytest.mark.parametrize("question, method", [
+    ("代领要带什么", "代领"), ("不是本人去领要带些什么", "代领"), ("本人到不了场，别人去拿要带什么", "代领"),
+    ("帮我爸领证要带啥", "代领"), ("請人代領要帶什麼", "代领"), ("公司帮员工领证要带什么", "单位"),
+    ("经办人要带什么证件", "单位"), ("我一个人去领要带什么东西", "本人"), ("领证要带什么", None),
+    ("帮我查下领证要带什么", None),
+])
+def test_the_method_a_materials_question_names(question: str, method: str | None) -> None:
+    assert pickup_method_named(question) == method
 
 
 @pytest.mark.parametrize("raw, level", [("四级", "四级"), ("高级技师", "一级"), ("高级工", "三级"),

@@ -50,6 +50,13 @@ def test_question_is_answered(page: Page, stack: Stack):
     expect(page.locator(".zjc-typing")).to_be_hidden()
 
 
+def test_materials_question_naming_the_method_is_answered_at_once(page: Page, stack: Stack):
+    # The materials form reads 代领 from the question itself: no "怎么领取" buttons.
+    open_demo(page, stack)
+    reply = say(page, "代领人要带哪些证件", re.compile("受托人需携带|怎么领取|代领"))
+    assert "受托人需携带" in reply
+
+
 def test_mail_application_with_a_corrected_id_number(page: Page, stack: Stack):
     name, good_id = READY
     wrong_id = good_id[:-1] + "9"
