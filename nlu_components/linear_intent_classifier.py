@@ -1,0 +1,157 @@
+"""Intent classification by a linear SVM on character n-grams of the raw text.
+
+Why not DIET for intents: on this data (short, colloquial Chinese, typos, traditional
+characters) a linear model on tf-idf character 1–3-grams separates the intents better
+and generalises better: 5-fold cross-validation macro F1 0.976 against DIET's 0.945–0.949,
+and 0.993 against 0.972 on the held-out sentences (README, "Figures"). DIET stays in the
+pipeline for the entities.
+
+An SVM gives margins, not probabilities. Rasa's fallback threshold, the forms' "sure"
+threshold and the hotline guide read confidences, so the margins go through a softmax
+whose temperature is fitted at training time on cross-validated margins (temperature
+scaling: the one value that makes those confidences best match how often they are right).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent_classifier.skops"
+# what the saved pipeline is made of; skops refuses anything else unless trusted
+TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def new_model(config: dict[str, Any]) -> Pipeline:
+    """The untrained n-gram + SVM pipeline for a config (the component's defaults filled in);
+    also what scripts/nlu_quickcheck.py cross-validates."""
+    config = {**LinearIntentClassifier.get_default_config(), **config}
+    return Pipeline([
+        ("ngrams", TfidfVectorizer(analyzer="char_wb", sublinear_tf=True,
+                                   ngram_range=(config["min_ngram"], config["max_ngram"]))),
+        ("svm", LinearSVC(C=config["C"], random_state=config["random_seed"])),
+    ])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "min_ngram": 1,
+            "max_ngram": 3,
+            # the SVM's regularisation (sklearn's C): larger fits the training data closer
+            "C": 1.0,
+            # folds of the cross-validation whose margins fit the softmax temperature
+            "calibration_folds": 5,
+            "ranking_length": LABEL_RANKING_LENGTH,
+            "random_seed": 1,
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["sklearn", "scipy", "skops"]
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Pipeline | None = None, temperature: float = 1.0) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+        self.temperature = temperature
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def _new_model(self) -> Pipeline:
+        return new_model(self.config)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            logger.debug("No intent examples: %s not trained.", type(self).__name__)
+            return self._resource
+        texts = [e.get(TEXT) for e in examples]
+        intents = np.array([e.get(INTENT) for e in examples])
+        self.temperature = self._fitted_temperature(texts, intents)
+        self.model = self._new_model().fit(texts, intents)
+        self.persist()
+        return self._resource
+
+    def _fitted_temperature(self, texts: list[str], intents: np.ndarray) -> float:
+        """The softmax temperature that minimises the log-loss of cross-validated margins."""
+        _, counts = np.unique(intents, return_counts=True)
+        folds = min(self.config["calibration_folds"], int(counts.min()))
+        if folds < 2:
+            return 1.0
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.config["random_seed"])
+        margins = cross_val_predict(self._new_model(), texts, intents, cv=cv, method="decision_function")
+        truth = np.searchsorted(np.unique(intents), intents)
+
+        def log_loss(temperature: float) -> float:
+            return -log_softmax(margins * temperature, axis=1)[np.arange(len(truth)), truth].mean()
+
+        return float(minimize_scalar(log_loss, bounds=(0.1, 100.0), method="bounded").x)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            margins = np.atleast_2d(self.model.decision_function([text]))[0]
+            confidences = softmax(margins * self.temperature)
+            ranking = sorted(({"name": str(name), "confidence": float(conf)}
+                              for name, conf in zip(self.model.classes_, confidences)),
+                             key=lambda entry: -entry["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            if self.config["ranking_length"] > 0:
+                ranking = ranking[: self.config["ranking_length"]]
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump({"model": self.model, "temperature": self.temperature}, model_dir / MODEL_FILE)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> LinearIntentClassifier:
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                path = model_dir / MODEL_FILE
+                unknown = sio.get_untrusted_types(file=path)
+                if any(not name.startswith(TRUSTED_MODULES) for name in unknown):
+                    raise ValueError(f"unexpected types in {path.name}: {unknown}")
+                saved = sio.load(path, trusted=unknown)
+        except ValueError:
+            logger.debug("%s has no trained model in %s.", cls.__name__, resource.name)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, saved["model"], saved["temperature"])
