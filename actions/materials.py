@@ -23,7 +23,8 @@ FORM_METHODS = {"proxy_form": "代领", "organization_form": "单位"}
 def method_in_question(tracker: Tracker) -> dict[str, str | None]:
     """The method a materials question names ("代领要带什么", "公司统一领要什么材料"), or
     None so that the form asks: a method from an earlier question does not answer this one.
-    The whole text before the entity: "不是本人去领" names a proxy."""
+    The text counts before an entity, which may be a word cut out of it: "不是本人去领"
+    names a proxy, not 本人."""
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") != "ask_materials":
         return {}

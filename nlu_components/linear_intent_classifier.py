@@ -42,15 +42,10 @@ MODEL_FILE = "linear_intent_classifier.skops"
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 
-def new_model(config: dict[str, Any]) -> Pipeline:
-    """The untrained n-gram + SVM pipeline for a config (the component's defaults filled in);
-    also what scripts/nlu_quickcheck.py cross-validates."""
-    config = {**LinearIntentClassifier.get_default_config(), **config}
-    return Pipeline([
-        ("ngrams", TfidfVectorizer(analyzer="char_wb", sublinear_tf=True,
-                                   ngram_range=(config["min_ngram"], config["max_ngram"]))),
-        ("svm", LinearSVC(C=config["C"], random_state=config["random_seed"])),
-    ])
+def per_class(margins: np.ndarray) -> np.ndarray:
+    """One margin per class and row: with two classes sklearn gives a single column (the
+    second class's margin)."""
+    return np.column_stack([-margins, margins]) if margins.ndim == 1 else margins
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -85,8 +80,17 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                execution_context: ExecutionContext) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _new_model(self) -> Pipeline:
-        return new_model(self.config)
+    @classmethod
+    def new_model(cls, config: dict[str, Any]) -> Pipeline:
+        """The untrained n-gram + SVM pipeline for a config (defaults filled in); also what
+        scripts/nlu_quickcheck.py cross-validates. A method, so that Rasa's fingerprint of
+        this class (its source) retrains the model when the pipeline changes."""
+        config = {**cls.get_default_config(), **config}
+        return Pipeline([
+            ("ngrams", TfidfVectorizer(analyzer="char_wb", sublinear_tf=True,
+                                       ngram_range=(config["min_ngram"], config["max_ngram"]))),
+            ("svm", LinearSVC(C=config["C"], random_state=config["random_seed"])),
+        ])
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -96,7 +100,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         texts = [e.get(TEXT) for e in examples]
         intents = np.array([e.get(INTENT) for e in examples])
         self.temperature = self._fitted_temperature(texts, intents)
-        self.model = self._new_model().fit(texts, intents)
+        self.model = self.new_model(self.config).fit(texts, intents)
         self.persist()
         return self._resource
 
@@ -107,7 +111,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if folds < 2:
             return 1.0
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.config["random_seed"])
-        margins = cross_val_predict(self._new_model(), texts, intents, cv=cv, method="decision_function")
+        margins = per_class(cross_val_predict(self.new_model(self.config), texts, intents, cv=cv,
+                                              method="decision_function"))
         truth = np.searchsorted(np.unique(intents), intents)
 
         def log_loss(temperature: float) -> float:
@@ -122,7 +127,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             text = message.get(TEXT)
             if not text:
                 continue
-            margins = np.atleast_2d(self.model.decision_function([text]))[0]
+            margins = per_class(self.model.decision_function([text]))[0]
             confidences = softmax(margins * self.temperature)
             ranking = sorted(({"name": str(name), "confidence": float(conf)}
                               for name, conf in zip(self.model.classes_, confidences)),

@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nlu_components.linear_intent_classifier import LinearIntentClassifier, new_model  # noqa: E402
+from nlu_components.linear_intent_classifier import LinearIntentClassifier  # noqa: E402
 
 
 def classifier_config() -> dict:
@@ -38,7 +38,7 @@ def main(verbose: bool) -> None:
     examples = load_data(str(REPO / "data" / "nlu")).intent_examples
     texts = [m.get("text") for m in examples]
     intents = [m.get("intent") for m in examples]
-    model = new_model(classifier_config())
+    model = LinearIntentClassifier.new_model(classifier_config())
     predicted = cross_val_predict(model, texts, intents, cv=StratifiedKFold(5, shuffle=True, random_state=1))
     print(classification_report(intents, predicted, digits=3))
     print(f"{len(texts)} examples, macro F1 {f1_score(intents, predicted, average='macro'):.3f}")

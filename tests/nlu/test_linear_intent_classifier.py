@@ -81,3 +81,15 @@ def test_a_model_file_with_foreign_types_is_not_loaded(storage: LocalModelStorag
     assert loaded.model is None
     (message,) = classify(loaded, ["领证要带什么"])
     assert message.get("intent") is None
+
+
+def test_two_intents_are_ranked_too(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    # sklearn's SVM gives a single margin column for two classes
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    examples = [Message.build(text=t, intent="greet") for t in ("你好", "您好", "哈喽", "在吗", "早上好")] + \
+               [Message.build(text=t, intent="thank") for t in ("谢谢", "多谢", "感谢", "谢啦", "3q")]
+    classifier = LinearIntentClassifier.create({}, storage, Resource("two"), context)
+    classifier.train(TrainingData(examples))
+    (message,) = classify(classifier, ["谢谢你"])
+    assert [entry["name"] for entry in message.get("intent_ranking")] == ["thank", "greet"]
+    assert abs(sum(entry["confidence"] for entry in message.get("intent_ranking")) - 1.0) < 1e-9
