@@ -163,7 +163,8 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     staff_token = secrets.token_urlsafe(32)
-    rasa_token = secrets.token_urlsafe(24)
+    # hex: a urlsafe token starting with "-" is read by `rasa run` as an option (1 run in 64)
+    rasa_token = secrets.token_hex(24)
     ports = {name: free_port() for name in ("backend", "actions", "rasa")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "FIXED_TODAY": FIXED_TODAY}
