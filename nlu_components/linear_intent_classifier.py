@@ -106,14 +106,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     def _fitted_temperature(self, texts: list[str], intents: np.ndarray) -> float:
         """The softmax temperature that minimises the log-loss of cross-validated margins."""
-        _, counts = np.unique(intents, return_counts=True)
+        # the indices are into the sorted intents, the column order of sklearn's margins
+        _, truth, counts = np.unique(intents, return_inverse=True, return_counts=True)
         folds = min(self.config["calibration_folds"], int(counts.min()))
         if folds < 2:
             return 1.0
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.config["random_seed"])
         margins = per_class(cross_val_predict(self.new_model(self.config), texts, intents, cv=cv,
                                               method="decision_function"))
-        truth = np.searchsorted(np.unique(intents), intents)
 
         def log_loss(temperature: float) -> float:
             return -log_softmax(margins * temperature, axis=1)[np.arange(len(truth)), truth].mean()

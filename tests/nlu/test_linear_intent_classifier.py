@@ -4,7 +4,6 @@ holding anything but its own parts."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -51,7 +50,7 @@ def test_held_out_sentences_are_classified_confidently(trained: LinearIntentClas
     right = [m.get("intent") for m, truth in zip(messages, held_out) if m.get("intent")["name"] == truth.get("intent")]
     assert len(right) >= 0.95 * len(held_out)
     # the fallback threshold is 0.4 and the forms take a message as an answer below 0.8
-    assert Counter(intent["confidence"] >= 0.8 for intent in right)[True] >= 0.9 * len(right)
+    assert sum(intent["confidence"] >= 0.8 for intent in right) >= 0.9 * len(right)
 
 
 def test_ranking_is_a_sorted_share_of_one(trained: LinearIntentClassifier) -> None:
