@@ -19,14 +19,14 @@ export BACKEND_PYTHON := $(BACKEND_PY)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(BACKEND_VENV)/.installed: requirements/backend.txt requirements/backend-dev.txt
+$(BACKEND_VENV)/.installed: requirements/backend.txt requirements/backend-dev.txt packages/pickup_rules/pyproject.toml
 	@echo "==> backend environment (Python 3.11) in $(BACKEND_VENV)"
 	@test -x "$(PY311)" || { echo "Python 3.11 not found (set PY311=/path/to/python3.11)"; exit 1; }
 	$(PY311) -m venv $(BACKEND_VENV)
 	$(BACKEND_VENV)/bin/pip install --disable-pip-version-check -q -r requirements/backend-dev.txt
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt packages/pickup_rules/pyproject.toml
 	@echo "==> Rasa environment (Python 3.10) in $(RASA_VENV); the first time takes a few minutes"
 	@test -x "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
 	$(PY310) -m venv $(RASA_VENV)
@@ -58,13 +58,15 @@ system-deps: ## Install Debian's PostgreSQL and Chromium for the tests when miss
 
 test: venvs system-deps test-backend test-rasa test-browser ## The whole suite
 
-test-backend: $(BACKEND_VENV)/.installed ## Backend tests on SQLite and on a real PostgreSQL server
+test-backend: $(BACKEND_VENV)/.installed ## Shared rules and backend tests (SQLite and a real PostgreSQL server)
+	$(BACKEND_PY) -m pytest packages/pickup_rules/tests -q -p no:cacheprovider
 	cd backend && $(BACKEND_PY) -m pytest tests -q -p no:cacheprovider
 
 validate: $(RASA_VENV)/.installed ## rasa data validate
 	$(RASA_VENV)/bin/python scripts/validate_data.py
 
-test-rasa: $(RASA_VENV)/.installed validate train ## Action tests against a real backend, then the test stories
+test-rasa: $(RASA_VENV)/.installed validate train ## Shared rules on Python 3.10, action tests against a real backend, then the test stories
+	$(RASA_VENV)/bin/python -m pytest packages/pickup_rules/tests -q -p no:cacheprovider
 	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider --ignore=tests/browser
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
 

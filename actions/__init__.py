@@ -4,6 +4,8 @@ Thin adapters: read slots, call one method of `actions.api.backend.BackendClient
 choose a response name from the domain and return `SlotSet` events.
 """
 
-from actions import log_masking
+# Rasa's and rasa-sdk's debug logs print slot values and message texts: from the import of
+# the actions on, no log line of the action server holds a full ID number.
+from pickup_rules.masking import install_log_masking
 
-log_masking.install()
+install_log_masking()

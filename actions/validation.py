@@ -1,11 +1,12 @@
-"""Pure parsing and validation of what applicants type. Written once, used by every form.
+"""Pure parsing of what applicants type. Written once, used by every form.
 
 Each `check_*` returns a `Check`: the normalised `value`, or `problem`, the name of the
 domain response that explains what is wrong (the form re-asks after it). No I/O here.
 
-ID numbers (GB 11643-1999): python-stdnum is not in the Rasa environment, so the check
-digit (ISO 7064 MOD 11-2), the birth date and the province code are checked locally;
-the backend checks again (stdnum.cn.ric) and its answer is final.
+What makes a value valid is not decided here: ID numbers, phones, addresses, levels and
+batch numbers are the shared rules' (`pickup_rules`, installed in the backend too, so the
+assistant accepts exactly what the backend accepts). Here a value is only found in the
+message ("我的身份证是…", "寄到…") and a refusal's code named by a response.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import NamedTuple
+
+from pickup_rules import RuleError, find_id_number, mask_id, mask_ids_in_text, validate_id_number
+from pickup_rules.contact import normalize_address, normalize_phone
+from pickup_rules.vocabulary import LEVELS, find_level, normalize_code
+
+from actions.formatting import china_today
+
+__all__ = ["LEVELS", "find_id_number", "mask_id", "mask_ids_in_text"]
 
 
 class Check(NamedTuple):
@@ -24,57 +33,35 @@ class Check(NamedTuple):
         return self.problem is None
 
 
+def _refused(error: RuleError, responses: dict[str, str]) -> Check:
+    return Check(problem=responses[error.code])
+
+
 # -- ID numbers -----------------------------------------------------------------------
 
-ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82",
+_ID_PROBLEMS = {
+    "format": "utter_invalid_id_format",
+    "checksum": "utter_invalid_id_checksum",
+    "birth_date": "utter_invalid_id_birth_date",
+    "future_birth": "utter_invalid_id_birth_date",
+    "implausible_birth": "utter_invalid_id_birth_date",
+    "region": "utter_invalid_id_region",
 }
 
 
-def id_check_digit(first17: str) -> str:
-    """GB 11643 check digit of the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
-    return "10X98765432"[total % 11]
-
-
 def check_id_number(raw: object, today: dt.date | None = None) -> Check:
-    text = re.sub(r"[\s\-]", "", str(raw or "")).upper()
-    found = ID_IN_TEXT.search(text)
+    found = find_id_number(raw)
     if not found:
-        return Check(problem="utter_invalid_id_format")
-    value = found.group(1).upper()
-    if value[:2] not in _PROVINCES:
-        return Check(problem="utter_invalid_id_birth_or_region")
+        return Check(problem=_ID_PROBLEMS["format"])
     try:
-        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return Check(problem="utter_invalid_id_birth_or_region")
-    if birth > (today or dt.date.today()) or birth.year < 1900:
-        return Check(problem="utter_invalid_id_birth_or_region")
-    if id_check_digit(value[:17]) != value[17]:
-        return Check(problem="utter_invalid_id_checksum")
-    return Check(value)
+        return Check(validate_id_number(found, today=today or china_today()))
+    except RuleError as error:
+        return _refused(error, _ID_PROBLEMS)
 
 
 # Who a task is for: forgotten before a new status look-up (actions/status.py), kept when the
 # applicant leaves a form for another task (actions/conversation.py).
 IDENTITY_SLOTS = ("person_name", "id_number", "id_masked")
-
-
-def mask_id(id_number: object) -> str:
-    """330106199001011234 -> 330106********1234; never show more of an ID number."""
-    value = str(id_number or "").strip().upper()
-    if len(value) < 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_ids_in_text(text: str) -> str:
-    return ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text)
 
 
 # -- names ----------------------------------------------------------------------------
@@ -89,7 +76,9 @@ _NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢�
 
 def check_person_name(raw: object) -> Check:
     """A name typed alone or with other details ("陈小明，身份证3301…"): the first part."""
-    text = _NAME_PREFIX.sub("", ID_IN_TEXT.sub(" ", str(raw or "")).strip())
+    raw_text = str(raw or "")
+    found_id = find_id_number(raw_text)
+    text = _NAME_PREFIX.sub("", (raw_text.replace(found_id, " ") if found_id else raw_text).strip())
     text = re.sub(r"(身份证号码|身份证号|身份证|电话|手机)[是为：:]?\s*[\dXx\-]*", " ", text)
     parts = [p for p in re.split(r"[\s,，;；、]+", text) if p]
     text = parts[0] if parts else ""
@@ -104,40 +93,31 @@ def check_person_name(raw: object) -> Check:
     return Check(problem="utter_invalid_name")
 
 
-# -- phone numbers --------------------------------------------------------------------
+# -- phone numbers and postal addresses -------------------------------------------------
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}[2-9]\d{6,7}")
+_PHONE_PROBLEMS = {"mobile": "utter_invalid_phone_mobile", "invalid": "utter_invalid_phone"}
+_PHONE_IN_TEXT = re.compile(r"\+?[\d（(][\d\s\-()（）－]{5,}\d")
 
 
 def check_phone(raw: object) -> Check:
-    digits = re.sub(r"[\s\-()（）－]", "", str(raw or ""))
-    digits = re.sub(r"^(\+?86)(?=1)", "", digits)
-    found = re.search(r"\d+", digits)
-    number = found.group(0) if found else ""
-    if _MOBILE.fullmatch(number) or (_LANDLINE.fullmatch(number) and len(number) in (10, 11, 12)):
-        return Check(number)
-    if number.startswith("1"):
-        return Check(problem="utter_invalid_phone_mobile")
-    return Check(problem="utter_invalid_phone")
+    """The first number in the message ("手机 139 1234 5678"), as the shared rule normalises it."""
+    found = _PHONE_IN_TEXT.search(str(raw or "").replace("－", "-"))
+    try:
+        return Check(normalize_phone(found.group(0) if found else ""))
+    except RuleError as error:
+        return _refused(error, _PHONE_PROBLEMS)
 
 
-# -- postal addresses (the backend's rule: a city and a street-level detail) ----------
-
-_ADDRESS_REGION = re.compile(r"(省|市|自治区|自治州|地区|盟|州)|^(北京|上海|天津|重庆)")
-_ADDRESS_DETAIL = re.compile(r"(路|街|道|号|村|弄|巷|组|室|栋|幢|大厦|小区|苑|园|楼)")
+_ADDRESS_PROBLEMS = {"city": "utter_invalid_address_city", "detail": "utter_invalid_address_detail",
+                     "too_long": "utter_invalid_address_detail"}
 _ADDRESS_PREFIX = re.compile(r"^(收件地址|邮寄地址|地址|寄到|寄往|寄)[是为：:\s]*")
 
 
 def check_address(raw: object) -> Check:
-    value = _ADDRESS_PREFIX.sub("", re.sub(r"\s+", "", str(raw or "")))
-    if not _ADDRESS_REGION.search(value):
-        return Check(problem="utter_invalid_address_city")
-    if len(value) < 8 or not _ADDRESS_DETAIL.search(value):
-        return Check(problem="utter_invalid_address_detail")
-    if len(value) > 300:
-        return Check(problem="utter_invalid_address_detail")
-    return Check(value)
+    try:
+        return Check(normalize_address(_ADDRESS_PREFIX.sub("", re.sub(r"\s+", "", str(raw or "")))))
+    except RuleError as error:
+        return _refused(error, _ADDRESS_PROBLEMS)
 
 
 # -- cities and pickup methods --------------------------------------------------------
@@ -182,35 +162,20 @@ def check_pickup_method(raw: object) -> Check:
 
 # -- organisation pickup ---------------------------------------------------------------
 
-LEVELS = ("五级", "四级", "三级", "二级", "一级")
-_LEVEL_SYNONYMS = {
-    "初级": "五级", "初级工": "五级", "5级": "五级",
-    "中级": "四级", "中级工": "四级", "4级": "四级",
-    "高级": "三级", "高级工": "三级", "3级": "三级",
-    "技师": "二级", "2级": "二级",
-    "高级技师": "一级", "1级": "一级",
-}
-
-
 def check_level(raw: object) -> Check:
-    text = re.sub(r"\s+", "", str(raw or "")).replace("級", "级")
-    for level in LEVELS:
-        if level in text:
-            return Check(level)
-    for word in sorted(_LEVEL_SYNONYMS, key=len, reverse=True):
-        if word in text:
-            return Check(_LEVEL_SYNONYMS[word])
-    return Check(problem="utter_invalid_level")
+    level = find_level(raw)
+    return Check(level) if level else Check(problem="utter_invalid_level")
 
 
-_BATCH = re.compile(r"[A-Za-z]{1,4}[-_]?\d{4}[-_]?\d{1,8}")
+_BATCH_PREFIX = re.compile(r"^(鉴定批次号|批次号|批次|批号)[是为：:\s]*")
 
 
 def check_batch_no(raw: object) -> Check:
-    found = _BATCH.search(re.sub(r"\s+", "", str(raw or "")))
-    if not found:
+    """A batch number in any province's style, as the shared rule normalises it."""
+    try:
+        return Check(normalize_code(_BATCH_PREFIX.sub("", str(raw or "").strip())))
+    except RuleError:
         return Check(problem="utter_invalid_batch_no")
-    return Check(found.group(0).upper())
 
 
 def check_free_text(raw: object, *, min_len: int, max_len: int, problem: str) -> Check:

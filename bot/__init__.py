@@ -2,6 +2,6 @@
 
 # The Rasa server imports this package for its channels: from then on, no log line of the
 # server holds a full ID number (its debug logs print slot values and message texts).
-from actions import log_masking
+from pickup_rules.masking import install_log_masking
 
-log_masking.install()
+install_log_masking()

@@ -53,8 +53,10 @@ from wechatpy.utils import WeChatSigner
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 
+from pickup_rules import mask_for_log
+
 from bot.wechat_api import DEFAULT_API_BASE_URL, FAILED, WeChatApi
-from bot.wechat_format import ButtonMemory, TTLCache, join_messages, mask_ids, render_message
+from bot.wechat_format import ButtonMemory, TTLCache, join_messages, render_message
 
 logger = logging.getLogger(__name__)
 
@@ -346,7 +348,7 @@ class WeChatInput(InputChannel):
             turn = _Turn(sender_id)
             self._turns.put(key, turn)
             text = self.buttons.resolve(sender_id, text)
-            logger.debug("wechat.turn_started openid=%s text=%s", sender_id, mask_ids(text))
+            logger.debug("wechat.turn_started openid=%s text=%s", sender_id, mask_for_log(text))
             self._spawn(self._run_turn(turn, on_new_message, UserMessage(
                 text, turn.collector, sender_id, input_channel=CHANNEL,
                 message_id=str(message.id) if message.id else None,

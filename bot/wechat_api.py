@@ -34,7 +34,7 @@ from urllib3.exceptions import NewConnectionError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bot.wechat_format import mask_ids
+from pickup_rules import mask_for_log
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class WeChatApi:
             return await self.send_template(openid, text)
         if outcome != SENT:
             logger.error("wechat.api.custom_send_failed openid=%s errcode=%s outcome=%s text=%s",
-                         openid, errcode, outcome, mask_ids(text)[:80])
+                         openid, errcode, outcome, mask_for_log(text)[:80])
         return outcome
 
     async def send_template(self, openid: str, text: str) -> str:
@@ -162,5 +162,5 @@ class WeChatApi:
             logger.info("wechat.api.template_sent openid=%s", openid)
         else:
             logger.error("wechat.api.template_send_failed openid=%s errcode=%s outcome=%s text=%s",
-                         openid, errcode, outcome, mask_ids(text)[:80])
+                         openid, errcode, outcome, mask_for_log(text)[:80])
         return outcome

@@ -14,16 +14,9 @@ import unicodedata
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Generic, Hashable, Iterable, List, Optional, TypeVar
 
-# 18-character resident ID numbers (GB 11643) inside any text.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _CHOICE = re.compile(r"^\d{1,2}$")
 
 V = TypeVar("V")
-
-
-def mask_ids(text: str) -> str:
-    """Mask every 18-character ID number: 330106199001010018 -> 330106********0018."""
-    return _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text or "")
 
 
 def render_buttons(text: str, buttons: Iterable[Dict[str, Any]]) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from pickup_rules.identity import with_check_digit as id_with_check_digit
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -211,11 +212,6 @@ def make_tracker(slots: dict[str, Any] | None = None, *, intent: str = "inform",
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
-
-
-def id_with_check_digit(first17: str) -> str:
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
 
 
 _serial = iter(range(1, 10_000))

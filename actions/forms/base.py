@@ -23,7 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.validation import ID_IN_TEXT, Check, check_id_number, check_person_name, mask_id
+from actions.validation import Check, check_id_number, check_person_name, find_id_number, mask_id
 
 # Intents answered by a rule in the middle of a form, after which the form goes on
 # (data/rules/interruptions.yml and stop.yml), the pushed pickup notice included. A message
@@ -112,7 +112,7 @@ def checked(slot: str, value: Any, check: Callable[[Any], Check], dispatcher: Co
 
 
 def name_slot(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    if value is not None and not check_person_name(value).ok and ID_IN_TEXT.search(str(value)):
+    if value is not None and not check_person_name(value).ok and find_id_number(value):
         # An ID number where the name was asked: the ID slot took it; just ask the name again.
         return {slot: None}
     return checked(slot, value, check_person_name, dispatcher)

@@ -8,14 +8,16 @@ import itertools
 
 from fastapi.testclient import TestClient
 
-from app.demo import demo_offices, id_with_check_digit
+from pickup_rules.identity import with_check_digit
+
+from app.demo import demo_offices
 from app.services.lists import HEADER
 
 _serial = itertools.count(1)
 
 
 def valid_id(district: str = "330106", birth: str = "19900101") -> str:
-    return id_with_check_digit(f"{district}{birth}{next(_serial) % 1000:03d}")
+    return with_check_digit(f"{district}{birth}{next(_serial) % 1000:03d}")
 
 
 def csv_bytes(rows: list[tuple], header: tuple = HEADER, encoding: str = "utf-8") -> bytes:

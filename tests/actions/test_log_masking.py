@@ -1,4 +1,5 @@
-"""No log line holds a full ID number, whatever the logger puts it in (the browser session
+"""No log line of the Rasa side holds a full ID number (the shared filter, installed by
+`actions` and `bot`), whatever the logger puts it in (the browser session
 checks the same on the real servers run with --debug)."""
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ import logging
 
 import pytest
 
-from actions.log_masking import MaskIdNumbers, install, mask_long_numbers
+from pickup_rules.masking import MaskingFilter as MaskIdNumbers
+from pickup_rules.masking import install_log_masking as install
+from pickup_rules.masking import mask_for_log as mask_long_numbers
 
 ID = "330106199001011234"
 

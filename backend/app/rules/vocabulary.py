@@ -1,19 +1,16 @@
-"""Official names and the labels shown to applicants, kept in one place."""
+"""Official names and the labels shown to applicants, kept in one place. Levels and names
+are the shared rules' (`pickup_rules.vocabulary`)."""
 
 from __future__ import annotations
 
 import re
 
+from pickup_rules.vocabulary import LEVELS, find_level, normalize_name
+
 from app.models import ApplicationState, CertificateState
 
-LEVELS = ("五级", "四级", "三级", "二级", "一级")
-LEVEL_SYNONYMS = {
-    "初级": "五级", "初级工": "五级", "5级": "五级", "五級": "五级",
-    "中级": "四级", "中级工": "四级", "4级": "四级", "四級": "四级",
-    "高级": "三级", "高级工": "三级", "3级": "三级", "三級": "三级",
-    "技师": "二级", "2级": "二级", "二級": "二级",
-    "高级技师": "一级", "1级": "一级", "一級": "一级",
-}
+__all__ = ["LEVELS", "find_level", "normalize_name", "STEP_LABELS", "CERTIFICATE_STATE_LABELS",
+           "PICKUP_METHODS", "canonical_city"]
 
 STEP_LABELS = {
     ApplicationState.APPLIED: "申请",
@@ -35,19 +32,7 @@ CERTIFICATE_STATE_LABELS = {
 PICKUP_METHODS = ("本人", "代领", "单位", "快递")
 
 
-def canonical_level(value: str) -> str | None:
-    value = (value or "").strip().replace("（", "(").split("(")[0].strip()
-    if value in LEVELS:
-        return value
-    return LEVEL_SYNONYMS.get(value)
-
-
 def canonical_city(value: str) -> str:
     """杭州市 -> 杭州; the region key offices are stored under."""
     value = (value or "").strip()
     return re.sub(r"(市|地区)$", "", value) if len(value) > 2 else value
-
-
-def normalize_name(value: str) -> str:
-    value = re.sub(r"\s+", "", value or "")
-    return re.sub(r"[•・∙‧.．]", "·", value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import secrets
 
 from sqlalchemy import func, select
@@ -26,15 +25,12 @@ from app.models import (
     Delivery,
     NoticeBatch,
 )
-from app.rules.identity import mask_id, normalize_id, normalize_phone
-from app.rules.vocabulary import canonical_level, normalize_name
+from app.rules.identity import mask_id, normalize_address_field, normalize_id, normalize_phone_field
+from app.rules.vocabulary import find_level, normalize_name
 from app.rules.working_days import DELIVERY_WORKING_DAYS, WorkCalendar
 from app.schemas import MailApplication, OrganizationApplication, ProxyApplication, Transition
 from app.services import audit
 from app.services.holders import holder_certificates, live_application
-
-ADDRESS_REGION = re.compile(r"(省|市|自治区|自治州|地区|盟|州)|^(北京|上海|天津|重庆)")
-ADDRESS_DETAIL = re.compile(r"(路|街|道|号|村|弄|巷|组|室|栋|幢|大厦|小区|苑|园|楼)")
 
 # Allowed moves; 'delivered' for proxy and organisation applications happens when the
 # collection is recorded at the counter.
@@ -46,15 +42,6 @@ TRANSITIONS = {
 }
 
 MAX_VISIT_DAYS_AHEAD = 90
-
-
-def validate_address(address: str) -> str:
-    value = re.sub(r"\s+", "", address)
-    if not ADDRESS_REGION.search(value):
-        raise AppError(422, "invalid_address", "收件地址中缺少城市，请按“省/市/区县/街道门牌号”填写完整地址。")
-    if len(value) < 8 or not ADDRESS_DETAIL.search(value):
-        raise AppError(422, "invalid_address", "收件地址不够详细，请补充街道、门牌号或小区楼号。")
-    return value
 
 
 def request_fingerprint(payload: dict) -> str:
@@ -146,14 +133,15 @@ def _create_individual(session: Session, request: MailApplication | ProxyApplica
         "applicant_id_number": id_number, "channel": request.channel,
     }
     if isinstance(request, MailApplication):
-        values["phone"] = normalize_phone(request.phone)
-        values["address"] = validate_address(request.address)
+        values["phone"] = normalize_phone_field(request.phone)
+        values["address"] = normalize_address_field(request.address)
     else:
-        proxy_id = normalize_id(request.proxy_id_number, today=today)
+        proxy_id = normalize_id(request.proxy_id_number, today=today, field="proxy_id_number")
         if proxy_id == id_number:
-            raise AppError(422, "proxy_is_applicant", "受托人不能是申请人本人，本人领取无需办理代领。")
+            raise AppError(422, "proxy_is_applicant", "受托人不能是申请人本人，本人领取无需办理代领。",
+                           details={"field": "proxy_id_number"})
         values.update(proxy_name=normalize_name(request.proxy_name), proxy_id_number=proxy_id,
-                      phone=normalize_phone(request.phone) if request.phone else None)
+                      phone=normalize_phone_field(request.phone) if request.phone else None)
     cert = _ready_certificate(session, name, id_number, request.certificate_no)
     values["certificate_id"] = cert.id
     if isinstance(request, MailApplication):
@@ -169,10 +157,11 @@ def _create_individual(session: Session, request: MailApplication | ProxyApplica
 
 def _create_organization(session: Session, request: OrganizationApplication, *, key: str,
                          fingerprint: str, actor: str, today: dt.date) -> Application:
-    collector_id = normalize_id(request.collector_id_number, today=today)
-    level = canonical_level(request.level)
+    collector_id = normalize_id(request.collector_id_number, today=today, field="collector_id_number")
+    level = find_level(request.level)
     if level is None:
-        raise AppError(422, "invalid_level", "等级应为五级、四级、三级、二级或一级（初级工至高级技师）。")
+        raise AppError(422, "invalid_level", "等级应为五级、四级、三级、二级或一级（初级工至高级技师）。",
+                       details={"field": "level"})
     if request.visit_date < today or request.visit_date > today + dt.timedelta(days=MAX_VISIT_DAYS_AHEAD):
         raise AppError(422, "invalid_visit_date", "领证日期应在今天至三个月以内。")
     batch = session.scalar(select(AssessmentBatch).where(
@@ -201,7 +190,7 @@ def _create_organization(session: Session, request: OrganizationApplication, *, 
         kind=ApplicationKind.ORGANIZATION, applicant_name=normalize_name(request.collector_name),
         applicant_id_number=collector_id, organization_name=request.organization_name,
         batch_id=batch.id, headcount=request.headcount, visit_date=request.visit_date,
-        phone=normalize_phone(request.phone) if request.phone else None, channel=request.channel)
+        phone=normalize_phone_field(request.phone) if request.phone else None, channel=request.channel)
     audit.record(session, actor=actor, action="application_created_organization",
                  target=request.organization_name,
                  detail={"number": app.number, "collector": mask_id(collector_id)})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import AppError
 from app.models import AssessmentBatch, Certificate, CertificateState, ExamType, Office
 from app.rules.identity import mask_id, normalize_id
-from app.rules.vocabulary import canonical_level, normalize_name
+from app.rules.vocabulary import find_level, normalize_name
 
 HEADER = ("姓名", "身份证号", "证书编号", "职业", "等级", "鉴定批次号")
 CODE_PATTERN = re.compile(r"[A-Za-z0-9\-]{4,40}")
@@ -97,7 +97,7 @@ def import_list(session: Session, *, filename: str, data: bytes, office: Office,
             seen_numbers[cert_no] = line
         if not 1 <= len(occupation) <= 60:
             reasons.append("职业为空或过长")
-        level = canonical_level(raw_level)
+        level = find_level(raw_level)
         if level is None:
             reasons.append("等级应为五级、四级、三级、二级或一级")
         if not CODE_PATTERN.fullmatch(batch_no):
