@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.demo import DEMO_PEOPLE, load_demo
+from app.demo import DEMO_PEOPLE, RETURNED_REASON, load_demo
 from app.models import Base
 from app.prestart import alembic_config
 
@@ -83,9 +83,20 @@ def test_demo_data_gives_every_documented_state(engine, client):
     assert states["ready"]["state"] == "ready"
     assert states["mailed"]["state"] == "mailed" and states["mailed"]["application"]["delivery"]["tracking_no"]
     assert states["collected"]["state"] == "collected"
-    assert states["pending_national"]["expected_ready"]["rule"] == "national_exam"
+    assert states["pending_national"]["deadline"]["rule"] == "national_exam"
+    assert states["pending_national"]["state"] == "pending"
     assert states["proxy_reviewing"]["application"]["state_label"] == "审核"
-    assert dt.date.fromisoformat(states["ready"]["notice"]["deadline"]) > TODAY
+    assert dt.date.fromisoformat(states["ready"]["deadline"]["date"]) > TODAY
+    returned = states["mail_returned"]
+    assert returned["state"] == "ready" and returned["application"] is None
+    assert returned["refused_application"]["state_label"] == "退回"
+    assert returned["refused_application"]["reason"] == RETURNED_REASON
+    national = states["national_published"]
+    assert national["state"] == "ready" and national["notice"] is not None
+    # Its last day counts from the blanks' arrival (14 days before), not from the notice.
+    assert national["deadline"]["rule"] == "national_exam"
+    assert national["deadline"]["counted_from"] == (TODAY - dt.timedelta(days=14)).isoformat()
+    assert dt.date.fromisoformat(national["deadline"]["date"]) > TODAY
 
 
 def test_fixed_today_pins_the_clock_in_development_only(monkeypatch):
