@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request, Response
@@ -13,7 +14,13 @@ from app.api.deps import CalendarDep, ClientDep, SessionDep, SettingsDep, TodayD
 from app.core.errors import AppError, not_found
 from app.models import Application
 from app.rules.identity import mask_id, normalize_id
-from app.schemas import ApplicationRequest, OrganizationCheckRequest, StatusQuery, SubscriptionRequest
+from app.schemas import (
+    ApplicationRequest,
+    OrganizationApplication,
+    OrganizationCheckRequest,
+    StatusQuery,
+    SubscriptionRequest,
+)
 from app.services import audit
 from app.services.applications import application_by_number, create_application
 from app.services.documents import render_contact_form
@@ -48,8 +55,11 @@ def status(request: Request, query: StatusQuery, session: SessionDep, calendar: 
     return status_report(session, certs, calendar, today)
 
 
-def _applicant_id(body: object) -> str:
-    return getattr(body, "id_number", None) or getattr(body, "collector_id_number")
+def _applicant_id(body: object, today: date) -> str:
+    """The ID number look-ups are limited by: the holder's, or an organisation's collector's."""
+    if isinstance(body, OrganizationApplication):
+        return normalize_id(body.collector_id_number, today=today, field="collector_id_number")
+    return normalize_id(body.id_number, today=today)
 
 
 @router.post("/applications", status_code=201)
@@ -69,7 +79,7 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     `certificate_ambiguous`, `details.certificates` to choose from."""
     if not idempotency_key or not 8 <= len(idempotency_key) <= 100:
         raise AppError(422, "idempotency_key_required", "提交缺少有效的 Idempotency-Key（8至100个字符）。")
-    enforce_lookup_limits(request, client, normalize_id(_applicant_id(body), today=today))
+    enforce_lookup_limits(request, client, _applicant_id(body, today))
     app, created = create_application(session, body, key=idempotency_key, actor=f"applicant:{client}",
                                       calendar=calendar, today=today)
     if not created:
