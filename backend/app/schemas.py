@@ -1,4 +1,5 @@
-"""Request bodies. Responses are plain dicts built by the services."""
+"""Request bodies. Responses are plain dicts built by the services; the organisation check's
+answer has a model too, for the OpenAPI description the assistant is written against."""
 
 from __future__ import annotations
 
@@ -78,6 +79,36 @@ class OrganizationCheckRequest(_Body):
 ApplicationRequest = Annotated[
     MailApplication | ProxyApplication | OrganizationApplication, Field(discriminator="kind")
 ]
+
+
+class CheckGroup(BaseModel):
+    occupation: str
+    level: str
+    ready: int = Field(description="certificates still collectable: ready, no mail or proxy application")
+    deadline: dt.date | None = Field(description="the group's last day to collect")
+    deadline_estimated: bool
+
+
+class VisitWindow(BaseModel):
+    first: dt.date
+    last: dt.date
+    estimated: bool
+
+
+class CheckError(BaseModel):
+    field: Literal["batch_no", "occupation", "level", "headcount", "visit_date"]
+    code: str
+    message: str
+    details: dict
+
+
+class OrganizationCheckAnswer(BaseModel):
+    batch_no: str | None = Field(description="the published batch number found, canonical")
+    occupation: str | None
+    level: str | None
+    groups: list[CheckGroup]
+    visit_window: VisitWindow | None
+    errors: list[CheckError] = Field(description="the first problem per field, in form order")
 
 
 class Transition(_Body):

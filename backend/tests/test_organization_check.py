@@ -204,6 +204,7 @@ def test_the_check_is_documented(client):
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/applications/check"]["post"]
     assert "batch_not_published" in operation["description"]
     assert "OrganizationCheckRequest" in str(operation["requestBody"])
+    assert "OrganizationCheckAnswer" in str(operation["responses"]["200"])
 
 
 # -- the application itself is refused the same way -----------------------------------
@@ -255,3 +256,21 @@ def test_an_organisation_applies_with_the_batch_number_as_typed(client, zhejiang
     assert response.status_code == 201, response.text
     form = client.get(response.json()["contact_form_path"]).text
     assert zhejiang_batch in form and "我们的批次是" not in form and "四级" in form
+
+
+def test_a_list_imported_through_the_api_is_found_by_the_check(client, staff):
+    """The whole path: import (as the list endpoint takes it today), notice, check, application."""
+    from tests.factories import certificate_number
+    from tests.utils import import_rows
+
+    offices_loaded(client, staff)
+    rows = [(name, id_number, certificate_number(), "养老护理员", "四级", "gz-2026-q3-07")
+            for name, id_number in people(4)]
+    assert import_rows(client, staff, rows).status_code == 201
+    publish_batches(client, staff, ["GZ-2026-Q3-07"])
+    answer = _check(client, batch_no="广州的批次 GZ-2026-Q3-07", occupation="养老护理员", level="中级工", headcount=4)
+    assert (answer["batch_no"], answer["level"], answer["errors"]) == ("GZ-2026-Q3-07", "四级", [])
+    assert answer["groups"] == [{"occupation": "养老护理员", "level": "四级", "ready": 4, "deadline": "2026-10-20",
+                                 "deadline_estimated": False}]
+    body = {**_organization("GZ-2026-Q3-07"), "occupation": "养老护理员", "headcount": 4}
+    assert _apply(client, body, key="org-imported-1").status_code == 201

@@ -172,7 +172,7 @@ def _matching_application(session: Session, request: CollectionRequest,
                 _refuse_open_application(cert, app)
         return None
     if not request.application_number:
-        raise AppError(422, "application_required", "代领和单位领取需要填写申请编号，或登记现场申请（walk_in）。",
+        raise AppError(422, "application_required", "代领和单位领取需要填写申请编号，或登记现场申请。",
                        details={"field": "application_number"})
     app = application_by_number(session, request.application_number)
     if METHOD_FOR_KIND.get(ApplicationKind(app.kind)) != request.method:

@@ -17,6 +17,7 @@ from app.rules.identity import mask_id, normalize_id
 from app.schemas import (
     ApplicationRequest,
     OrganizationApplication,
+    OrganizationCheckAnswer,
     OrganizationCheckRequest,
     StatusQuery,
     SubscriptionRequest,
@@ -91,7 +92,7 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     return result
 
 
-@router.post("/applications/check")
+@router.post("/applications/check", response_model=OrganizationCheckAnswer)
 def check_organization_form(body: OrganizationCheckRequest, session: SessionDep, calendar: CalendarDep,
                             today: TodayDep) -> dict:
     """Dry run of an organisation's application: any subset of `batch_no` (as typed, e.g.
