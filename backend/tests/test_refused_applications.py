@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from pickup_rules.testing import make_id
 
+from sqlalchemy import select
+
 from app.core.clock import china_date
+from app.models import AuditEntry
 from tests.factories import list_group, offices_loaded, people, publish_batches
 
 ADDRESS = "浙江省宁波市海曙区中山西路88号2单元501室"
@@ -44,7 +47,7 @@ def _status(client, cert):
     return response
 
 
-def test_a_returned_mail_application_is_shown_with_its_reason_masked(client, staff, holder):
+def test_a_returned_mail_application_is_shown_with_its_reason_masked(client, staff, holder, session):
     created = _mail(client, holder, "mail-returned-1")
     _move(client, staff, created["number"], "accepted")
     # Staff quote the ID number in the reason: the applicant sees it masked.
@@ -61,6 +64,9 @@ def test_a_returned_mail_application_is_shown_with_its_reason_masked(client, sta
         "decided_on": china_date(dt.datetime.now(dt.timezone.utc)).isoformat(),
         "certificate": created["certificate"],
     }
+    # The audit log keeps the reason masked too.
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "application_returned"))
+    assert entry.detail == {"reason": refused["reason"]}
 
 
 def test_a_rejected_proxy_application_and_a_new_one(client, staff, holder):

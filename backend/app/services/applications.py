@@ -25,7 +25,13 @@ from app.models import (
     CollectionRecord,
     Delivery,
 )
-from app.rules.identity import mask_id, normalize_address_field, normalize_id, normalize_phone_field
+from app.rules.identity import (
+    mask_id,
+    mask_ids_in_text,
+    normalize_address_field,
+    normalize_id,
+    normalize_phone_field,
+)
 from app.rules.vocabulary import normalize_name
 from app.rules.working_days import DELIVERY_WORKING_DAYS, WorkCalendar
 from app.schemas import MailApplication, OrganizationApplication, ProxyApplication, Transition
@@ -256,6 +262,6 @@ def move(session: Session, app: Application, transition: Transition, *, actor: s
     session.flush()
     queue_for_step(session, step, push_channels)
     audit.record(session, actor=actor, action=f"application_{target}", target=app.number,
-                 detail={"reason": transition.reason} if transition.reason else None)
+                 detail={"reason": mask_ids_in_text(transition.reason)} if transition.reason else None)
     session.commit()
     return app
