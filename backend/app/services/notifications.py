@@ -147,7 +147,7 @@ def push_message(session: Session, delivery: PushDelivery) -> tuple[str, dict]:
 
 
 class DeliveryError(Exception):
-    """The notice did not reach Rasa, or Rasa refused it: safe to try again."""
+    """The message did not reach Rasa, or Rasa refused it: safe to try again."""
 
 
 class DeliveryUnknown(Exception):
