@@ -40,7 +40,10 @@ DEMO_PEOPLE = {
     "collected": ("赵大伟", "330302199203150030"),
     "pending_national": ("周文静", "33040219951120004X"),
     "proxy_reviewing": ("吴建国", "330106198707070018"),
+    "mail_returned": ("孙丽娟", "330102198503150029"),
+    "national_published": ("郑国强", "330402197806200013"),
 }
+RETURNED_REASON = "收件地址无法投递，请核对收件地址后重新申请（示例）"
 
 DEMO_TOKEN = "demo"
 
@@ -102,6 +105,7 @@ def load_demo(session: Session, *, today: dt.date | None = None, holders_per_cit
         if city == "杭州":
             rows.append((*DEMO_PEOPLE["ready"], f"ZS{today.year}900001", "电工", "四级", f"JD{today.year}0101"))
             rows.append((*DEMO_PEOPLE["proxy_reviewing"], f"ZS{today.year}900005", "焊工", "三级", f"JD{today.year}0101"))
+            rows.append((*DEMO_PEOPLE["mail_returned"], f"ZS{today.year}900006", "育婴员", "四级", f"JD{today.year}0101"))
         if city == "宁波":
             rows.append((*DEMO_PEOPLE["mailed"], f"ZS{today.year}900002", "育婴员", "四级", f"JD{today.year}0201"))
         if city == "温州":
@@ -111,16 +115,24 @@ def load_demo(session: Session, *, today: dt.date | None = None, holders_per_cit
         batch_nos = sorted({r[5] for r in rows})
         # The first batch of each city is published; the second waits for its notice.
         publish(session, NoticeRequest(office_code=office.code, batch_nos=batch_nos[:1],
-                                       published_on=published_on), office, calendar)
+                                       published_on=published_on), office, calendar, today)
     jiaxing = offices["嘉兴"]
     import_list(session, filename="demo-national.csv",
                 data=_csv([(*DEMO_PEOPLE["pending_national"], f"ZS{today.year}900004", "电工", "三级",
                             f"QG{today.year}0401")]),
                 office=jiaxing, exam_type="national", blanks_arrived_on=today - dt.timedelta(days=7),
                 today=today)
+    # A 全国统考 list already published: its last day counts from the blanks' arrival.
+    import_list(session, filename="demo-national-published.csv",
+                data=_csv([(*DEMO_PEOPLE["national_published"], f"ZS{today.year}900007", "焊工", "四级",
+                            f"QG{today.year}0402")]),
+                office=jiaxing, exam_type="national", blanks_arrived_on=today - dt.timedelta(days=14),
+                today=today)
+    publish(session, NoticeRequest(office_code=jiaxing.code, batch_nos=[f"QG{today.year}0402"],
+                                   published_on=published_on), jiaxing, calendar, today)
     session.commit()
     _demo_applications(session, today)
-    return {"offices": len(demo_offices()), "holders": serial + 5}
+    return {"offices": len(demo_offices()), "holders": serial + len(DEMO_PEOPLE)}
 
 
 def _demo_applications(session: Session, today: dt.date) -> None:
@@ -131,16 +143,25 @@ def _demo_applications(session: Session, today: dt.date) -> None:
                                  address="宁波市海曙区示例路8号（示例地址）"),
         key="demo-mail-0001", actor="demo", calendar=calendar, today=today)
     for step in ("accepted", "reviewing", "completed"):
-        move(session, mail, Transition(to=step), actor="demo", calendar=calendar, today=today)
+        move(session, mail, Transition(to=step), actor="demo", calendar=calendar, today=today, push_channels=[])
     move(session, mail, Transition(to="delivered", express_company="示例快递", tracking_no="SF0000000001"),
-         actor="demo", calendar=calendar, today=today)
+         actor="demo", calendar=calendar, today=today, push_channels=[])
     name, id_number = DEMO_PEOPLE["proxy_reviewing"]
     proxy, _ = create_application(
         session, ProxyApplication(kind="proxy", name=name, id_number=id_number, proxy_name="吴小燕",
                                   proxy_id_number=with_check_digit("33010619900909002")),
         key="demo-proxy-0001", actor="demo", calendar=calendar, today=today)
     for step in ("accepted", "reviewing"):
-        move(session, proxy, Transition(to=step), actor="demo", calendar=calendar, today=today)
+        move(session, proxy, Transition(to=step), actor="demo", calendar=calendar, today=today, push_channels=[])
+    name, id_number = DEMO_PEOPLE["mail_returned"]
+    returned, _ = create_application(
+        session, MailApplication(kind="mail", name=name, id_number=id_number, phone="13900000000",
+                                 address="杭州市上城区示例路6号（示例地址）"),
+        key="demo-mail-0002", actor="demo", calendar=calendar, today=today)
+    move(session, returned, Transition(to="accepted"), actor="demo", calendar=calendar, today=today,
+         push_channels=[])
+    move(session, returned, Transition(to="returned", reason=RETURNED_REASON), actor="demo",
+         calendar=calendar, today=today, push_channels=[])
     record_collection(session, CollectionRequest(
         certificate_nos=[f"ZS{today.year}900003"], method="本人", collector_name=DEMO_PEOPLE["collected"][0],
-        receipt_signed=True), actor="demo")
+        receipt_signed=True), actor="demo", today=today)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -61,6 +62,9 @@ class ApplicationState(StrEnum):
 
 
 CLOSED_APPLICATION_STATES = (ApplicationState.REJECTED, ApplicationState.RETURNED)
+# An organisation's application stops holding its batch group once refused or delivered: the
+# group's remaining certificates may then be collected by another application (or a walk-in).
+SETTLED_ORGANIZATION_STATES = (*CLOSED_APPLICATION_STATES, ApplicationState.DELIVERED)
 
 
 def _now() -> dt.datetime:
@@ -111,7 +115,8 @@ class Certificate(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("assessment_batches.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     state: Mapped[str] = mapped_column(String(12), default=CertificateState.PENDING)
-    # The notice that put this certificate on a published list (its deadline applies).
+    # The notice that put this certificate on a published list (for a local certificate, its
+    # publication starts the pickup window).
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_notices.id"), index=True)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -126,9 +131,9 @@ class PickupNotice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     title: Mapped[str] = mapped_column(String(200))
+    # The last day to collect is computed from this date (or, 全国统考, from the blanks'
+    # arrival) by `app.rules.deadlines.pickup_deadline`; no deadline is stored.
     published_on: Mapped[dt.date] = mapped_column(Date)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    deadline_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     office: Mapped[Office] = relationship()
@@ -161,8 +166,10 @@ class Application(Base):
             "uq_live_organization_application_per_batch",
             "batch_id",
             unique=True,
-            sqlite_where=text("state NOT IN ('rejected', 'returned') AND kind = 'organization'"),
-            postgresql_where=text("state NOT IN ('rejected', 'returned') AND kind = 'organization'"),
+            sqlite_where=text("state NOT IN ('rejected', 'returned', 'delivered') AND kind = 'organization'"),
+            postgresql_where=text(
+                "state NOT IN ('rejected', 'returned', 'delivered') AND kind = 'organization'"
+            ),
         ),
     )
 
@@ -189,13 +196,16 @@ class Application(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     delivery_due_on: Mapped[dt.date | None] = mapped_column(Date)
     delivery_due_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it was made: a chat channel and its conversation (told of each decision), or
+    # "counter" for a walk-in recorded by staff.
     channel: Mapped[str | None] = mapped_column(String(30))
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     certificate: Mapped[Certificate | None] = relationship()
     batch: Mapped[AssessmentBatch | None] = relationship()
     steps: Mapped[list[ApplicationStep]] = relationship(
-        order_by="ApplicationStep.id", cascade="all, delete-orphan"
+        order_by="ApplicationStep.id", cascade="all, delete-orphan", back_populates="application"
     )
     delivery: Mapped[Delivery | None] = relationship(uselist=False)
 
@@ -211,6 +221,8 @@ class ApplicationStep(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     actor: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str | None] = mapped_column(String(300))
+
+    application: Mapped[Application] = relationship(back_populates="steps")
 
 
 class Delivery(Base):
@@ -258,16 +270,23 @@ class DeliveryState(StrEnum):
     UNKNOWN = "unknown"  # a dispatcher died mid-send: not retried, so no one hears twice
 
 
-class NoticeDelivery(Base):
-    """One pickup notice to one subscribed conversation; the unique pair is what keeps a
-    person from being told twice."""
+class PushDelivery(Base):
+    """One event pushed to one subscribed conversation: a pickup notice, or a step of an
+    application (受理, 不予受理, 退回, 办结, 送达). The unique (event, subscription) pair is
+    what keeps a person from being told twice."""
 
-    __tablename__ = "notice_deliveries"
-    __table_args__ = (UniqueConstraint("notice_id", "subscription_id"),
-                      Index("ix_notice_deliveries_due", "state", "next_attempt_at"))
+    __tablename__ = "push_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "subscription_id", name="uq_push_deliveries_notice"),
+        UniqueConstraint("application_step_id", "subscription_id", name="uq_push_deliveries_step"),
+        CheckConstraint("(notice_id IS NULL) <> (application_step_id IS NULL)",
+                        name="ck_push_deliveries_one_event"),
+        Index("ix_push_deliveries_due", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("pickup_notices.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_notices.id"))
+    application_step_id: Mapped[int | None] = mapped_column(ForeignKey("application_steps.id"))
     subscription_id: Mapped[int] = mapped_column(ForeignKey("notice_subscriptions.id"))
     state: Mapped[str] = mapped_column(String(10), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -277,7 +296,8 @@ class NoticeDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
     subscription: Mapped[NoticeSubscription] = relationship()
-    notice: Mapped[PickupNotice] = relationship()
+    notice: Mapped[PickupNotice | None] = relationship()
+    application_step: Mapped[ApplicationStep | None] = relationship()
 
 
 class AuditEntry(Base):

@@ -1,4 +1,5 @@
-"""Request bodies. Responses are plain dicts built by the services."""
+"""Request bodies. Responses are plain dicts built by the services; the organisation check's
+answer has a model too, for the OpenAPI description the assistant is written against."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 IdNumber = Annotated[str, Field(min_length=1, max_length=30)]
+# An organisation's 联系单 as typed: the backend finds the published batch number in it.
+BatchNoText = Annotated[str, Field(min_length=1, max_length=100)]
+OccupationText = Annotated[str, Field(min_length=1, max_length=100)]
+LevelText = Annotated[str, Field(min_length=1, max_length=20)]
+Headcount = Annotated[int, Field(ge=1, le=10000)]
+ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class _Body(BaseModel):
@@ -28,6 +35,8 @@ class MailApplication(_Body):
     address: Annotated[str, Field(min_length=1, max_length=300)]
     certificate_no: str | None = None
     channel: str | None = Field(default=None, max_length=30)
+    # With `channel`: that conversation is subscribed to the holder and hears each decision.
+    conversation_id: ConversationId | None = None
 
 
 class ProxyApplication(_Body):
@@ -39,25 +48,67 @@ class ProxyApplication(_Body):
     phone: str | None = Field(default=None, max_length=30)
     certificate_no: str | None = None
     channel: str | None = Field(default=None, max_length=30)
+    conversation_id: ConversationId | None = None
 
 
 class OrganizationApplication(_Body):
     kind: Literal["organization"]
     organization_name: Annotated[str, Field(min_length=2, max_length=100)]
-    batch_no: Annotated[str, Field(min_length=1, max_length=40)]
-    occupation: Annotated[str, Field(min_length=1, max_length=60)]
-    level: Annotated[str, Field(min_length=1, max_length=10)]
-    headcount: Annotated[int, Field(ge=1, le=10000)]
+    batch_no: BatchNoText
+    occupation: OccupationText
+    level: LevelText
+    headcount: Headcount
     collector_name: Name
     collector_id_number: IdNumber
     visit_date: dt.date
     phone: str | None = Field(default=None, max_length=30)
     channel: str | None = Field(default=None, max_length=30)
+    conversation_id: ConversationId | None = None
+
+
+class OrganizationCheckRequest(_Body):
+    """Any subset of an organisation's 联系单 fields, checked without applying."""
+
+    batch_no: BatchNoText | None = None
+    occupation: OccupationText | None = None
+    level: LevelText | None = None
+    headcount: Headcount | None = None
+    visit_date: dt.date | None = None
 
 
 ApplicationRequest = Annotated[
     MailApplication | ProxyApplication | OrganizationApplication, Field(discriminator="kind")
 ]
+
+
+class CheckGroup(BaseModel):
+    occupation: str
+    level: str
+    ready: int = Field(description="certificates still collectable: ready, no mail or proxy application")
+    deadline: dt.date | None = Field(description="the group's last day to collect")
+    deadline_estimated: bool
+
+
+class VisitWindow(BaseModel):
+    first: dt.date
+    last: dt.date
+    estimated: bool
+
+
+class CheckError(BaseModel):
+    field: Literal["batch_no", "occupation", "level", "headcount", "visit_date"]
+    code: str
+    message: str
+    details: dict
+
+
+class OrganizationCheckAnswer(BaseModel):
+    batch_no: str | None = Field(description="the published batch number found, canonical")
+    occupation: str | None
+    level: str | None
+    groups: list[CheckGroup]
+    visit_window: VisitWindow | None
+    errors: list[CheckError] = Field(description="the first problem per field, in form order")
 
 
 class Transition(_Body):
@@ -67,12 +118,30 @@ class Transition(_Body):
     tracking_no: str | None = Field(default=None, max_length=50)
 
 
+class ProxyWalkIn(_Body):
+    """A proxy at the counter with the holder's 委托书 and no online application."""
+
+    proxy_name: Name
+    proxy_id_number: IdNumber
+
+
+class OrganizationWalkIn(_Body):
+    """An organisation's collector at the counter with the unit's letter, no online application."""
+
+    organization_name: Annotated[str, Field(min_length=2, max_length=100)]
+    collector_name: Name
+    collector_id_number: IdNumber
+
+
 class CollectionRequest(_Body):
     certificate_nos: Annotated[list[str], Field(min_length=1, max_length=5000)]
     method: Literal["本人", "代领", "单位"]
-    collector_name: Name
+    # Required, except for a walk-in: then the walk-in's proxy or collector is the collector.
+    collector_name: Name | None = None
     receipt_signed: bool
+    # 代领 and 单位: the online application being collected, or `walk_in` (not both).
     application_number: str | None = None
+    walk_in: ProxyWalkIn | OrganizationWalkIn | None = None
 
 
 class NoticeRequest(_Body):

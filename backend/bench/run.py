@@ -241,8 +241,7 @@ def load_data(db: Database, count: int, rng: random.Random, people: People, toda
                 notice_id += 1
                 published_on = today - dt.timedelta(days=rng.randrange(1, 700))
                 notices.append({"id": notice_id, "office_id": office_id, "title": f"领取证书通知（{batch_no}）",
-                                "published_on": published_on, "deadline": published_on + dt.timedelta(days=14),
-                                "deadline_estimated": False, "created_at": now})
+                                "published_on": published_on, "created_at": now})
             pairs = rng.sample([(o, lv) for o in OCCUPATIONS for lv in LEVELS], BATCHES_PER_NUMBER)
             for occupation, level in pairs:
                 if made >= count:

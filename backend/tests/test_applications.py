@@ -210,7 +210,7 @@ def test_organization_application_and_its_contact_form(client, org_list):
     (_organization(headcount=4), "headcount_exceeds_list"),
     (_organization(batch="JD-NONE"), "not_on_list"),
     (_organization(level="九级"), "invalid_level"),
-    (_organization(visit_date="2026-09-01"), "invalid_visit_date"),
+    (_organization(visit_date="2026-09-01"), "visit_date_outside_window"),
 ])
 def test_organization_errors(client, org_list, session, body, code):
     response = _apply(client, body)

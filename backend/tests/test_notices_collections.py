@@ -21,15 +21,18 @@ def test_publishing_makes_the_list_collectable_with_a_computed_deadline(client, 
     response = publish(client, staff, ["JD-N1"], published_on="2026-09-30")
     assert response.status_code == 201, response.text
     notice = response.json()
-    assert notice["deadline"] == "2026-10-20" and notice["deadline_estimated"] is False
-    assert notice["certificates"] == 5
+    assert [(b["occupation"], b["level"]) for b in notice["batches"]] == [("电工", "四级"), ("电工", "三级")]
+    for batch in notice["batches"]:
+        assert batch["deadline"] == {"date": "2026-10-20", "estimated": False, "passed": False, "rule": "notice",
+                                     "counted_from": "2026-09-30"}
+    assert notice["certificates"] == 5 and notice["warnings"] == []
     states = dict(session.execute(select(Certificate.certificate_no, Certificate.state)).all())
     assert {states[f"ZS-{i}"] for i in range(5)} == {"ready"} and states["ZS-S"] == "pending"
 
 
 def test_deadline_in_an_unknown_year_is_flagged(client, staff, listed):
     notice = publish(client, staff, ["JD-N1"], published_on="2026-12-24").json()
-    assert notice["deadline_estimated"] is True
+    assert notice["batches"][0]["deadline"]["estimated"] is True
 
 
 def test_publishing_errors(client, staff, listed):
@@ -46,9 +49,10 @@ def test_publishing_errors(client, staff, listed):
     supplement = publish(client, staff, ["JD-N1"], published_on="2026-02-10")
     assert supplement.status_code == 201 and supplement.json()["certificates"] == 1
     first = client.post("/api/v1/status", json={"name": listed[0][0], "id_number": listed[0][1]}).json()
-    assert first["certificates"][0]["notice"]["deadline"] == "2026-10-20"
+    assert first["certificates"][0]["deadline"]["date"] == "2026-10-20"
     extra = client.post("/api/v1/status", json={"name": "补充", "id_number": extra_id}).json()
-    assert extra["certificates"][0]["notice"]["deadline"] == "2026-03-02"
+    assert extra["certificates"][0]["deadline"]["date"] == "2026-03-02"
+    assert extra["certificates"][0]["deadline"]["passed"] is True
     assert publish(client, {}, ["JD-N2"]).status_code == 401
 
 

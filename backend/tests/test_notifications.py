@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from app.models import DeliveryState, NoticeDelivery
+from app.models import DeliveryState, PushDelivery
 from app.services.notifications import NOTICE_INTENT, NoticeDispatcher, RasaNotifier
 from tests.utils import import_rows, load_offices, publish, valid_id
 
@@ -97,7 +97,8 @@ def test_publishing_notifies_each_subscribed_conversation_exactly_once(client, s
     assert set(calls) == {"/conversations/web-session-1/trigger_intent", "/conversations/openid-abc/trigger_intent"}
     wechat = calls["/conversations/openid-abc/trigger_intent"]
     assert wechat["query"] == {"output_channel": ["wechat"], "token": ["rasa-token"]}
-    assert wechat["body"] == {"name": NOTICE_INTENT, "entities": {"notice_id": str(notice["id"])}}
+    assert wechat["body"] == {"name": NOTICE_INTENT, "entities": {
+        "notice_id": str(notice["id"]), "deadline": "2026-10-20", "deadline_estimated": False}}
     deliveries = client.get(f"/api/v1/staff/notices/{notice['id']}/deliveries", headers=staff).json()["deliveries"]
     assert sorted(d["state"] for d in deliveries) == ["sent", "sent"]
 
@@ -108,7 +109,7 @@ def test_failures_are_retried_with_backoff_then_given_up(client, staff, people, 
     rasa.failures_left = 10
     t0 = dt.datetime.now(dt.timezone.utc)
     assert dispatcher.run_once(t0) == 1
-    [delivery] = session.scalars(select(NoticeDelivery)).all()
+    [delivery] = session.scalars(select(PushDelivery)).all()
     assert delivery.state == DeliveryState.PENDING and delivery.attempts == 1
     assert "500" in delivery.last_error
     assert dispatcher.run_once(t0 + dt.timedelta(seconds=29)) == 0  # not due yet
@@ -116,7 +117,7 @@ def test_failures_are_retried_with_backoff_then_given_up(client, staff, people, 
     assert dispatcher.run_once(t0 + dt.timedelta(seconds=31 + 59)) == 0  # backoff doubled
     assert dispatcher.run_once(t0 + dt.timedelta(seconds=31 + 61)) == 1
     session.expire_all()
-    assert session.get(NoticeDelivery, delivery.id).state == DeliveryState.FAILED
+    assert session.get(PushDelivery, delivery.id).state == DeliveryState.FAILED
     assert dispatcher.run_once(t0 + dt.timedelta(days=1)) == 0
     assert len(rasa.calls) == 3
 
@@ -128,7 +129,7 @@ def test_a_retry_that_succeeds(client, staff, people, dispatcher, rasa, session)
     t0 = dt.datetime.now(dt.timezone.utc)
     dispatcher.run_once(t0)
     dispatcher.run_once(t0 + dt.timedelta(seconds=31))
-    [delivery] = session.scalars(select(NoticeDelivery)).all()
+    [delivery] = session.scalars(select(PushDelivery)).all()
     assert delivery.state == DeliveryState.SENT and delivery.attempts == 2
     assert len(rasa.calls) == 2
 
@@ -136,12 +137,12 @@ def test_a_retry_that_succeeds(client, staff, people, dispatcher, rasa, session)
 def test_a_delivery_interrupted_mid_send_is_never_sent_again(client, staff, people, dispatcher, rasa, session):
     _subscribe(client, "wechat", "openid-crash", people[0])
     publish(client, staff, ["JD-SUB"])
-    [delivery] = session.scalars(select(NoticeDelivery)).all()
+    [delivery] = session.scalars(select(PushDelivery)).all()
     delivery.state, delivery.claimed_at = DeliveryState.SENDING, dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     session.commit()
     assert dispatcher.run_once() == 0
     session.expire_all()
-    assert session.get(NoticeDelivery, delivery.id).state == DeliveryState.UNKNOWN
+    assert session.get(PushDelivery, delivery.id).state == DeliveryState.UNKNOWN
     assert rasa.calls == []
 
 
@@ -167,7 +168,10 @@ def test_unreachable_rasa_is_a_recorded_failure(client, staff, people, engine):
 def test_public_notice_and_subscription_errors(client, staff, people):
     notice = publish(client, staff, ["JD-SUB"]).json()
     public = client.get(f"/api/v1/notices/{notice['id']}").json()
-    assert public["deadline"] == "2026-10-20" and "示例" in public["office"]["address"]
+    assert public["batches"] == [{"batch_no": "JD-SUB", "occupation": "电工", "level": "四级", "exam_type": "local",
+                                  "deadline": {"date": "2026-10-20", "estimated": False, "passed": False,
+                                               "rule": "notice", "counted_from": "2026-09-30"}}]
+    assert "deadline" not in public and "示例" in public["office"]["address"]
     assert client.get("/api/v1/notices/99999").json()["code"] == "notice_not_found"
     bad = client.post("/api/v1/subscriptions", json={"channel": "wechat", "conversation_id": "x",
                                                      "name": "某", "id_number": "123"})
@@ -200,7 +204,7 @@ def test_no_answer_from_rasa_is_unknown_and_never_resent(client, staff, people, 
     _subscribe(client, "wechat", "openid-slow", people[0])
     publish(client, staff, ["JD-SUB"])
     assert dispatcher.run_once() == 1
-    [delivery] = session.scalars(select(NoticeDelivery)).all()
+    [delivery] = session.scalars(select(PushDelivery)).all()
     assert delivery.state == DeliveryState.UNKNOWN and "did not answer" in delivery.last_error
     assert dispatcher.run_once(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)) == 0
     assert len(rasa.calls) == 1

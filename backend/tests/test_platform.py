@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.demo import DEMO_PEOPLE, load_demo
+from app.demo import DEMO_PEOPLE, RETURNED_REASON, load_demo
 from app.models import Base
 from app.prestart import alembic_config
 
@@ -83,9 +83,20 @@ def test_demo_data_gives_every_documented_state(engine, client):
     assert states["ready"]["state"] == "ready"
     assert states["mailed"]["state"] == "mailed" and states["mailed"]["application"]["delivery"]["tracking_no"]
     assert states["collected"]["state"] == "collected"
-    assert states["pending_national"]["expected_ready"]["rule"] == "national_exam"
+    assert states["pending_national"]["deadline"]["rule"] == "national_exam"
+    assert states["pending_national"]["state"] == "pending"
     assert states["proxy_reviewing"]["application"]["state_label"] == "审核"
-    assert dt.date.fromisoformat(states["ready"]["notice"]["deadline"]) > TODAY
+    assert dt.date.fromisoformat(states["ready"]["deadline"]["date"]) > TODAY
+    returned = states["mail_returned"]
+    assert returned["state"] == "ready" and returned["application"] is None
+    assert returned["refused_application"]["state_label"] == "退回"
+    assert returned["refused_application"]["reason"] == RETURNED_REASON
+    national = states["national_published"]
+    assert national["state"] == "ready" and national["notice"] is not None
+    # Its last day counts from the blanks' arrival (14 days before), not from the notice.
+    assert national["deadline"]["rule"] == "national_exam"
+    assert national["deadline"]["counted_from"] == (TODAY - dt.timedelta(days=14)).isoformat()
+    assert dt.date.fromisoformat(national["deadline"]["date"]) > TODAY
 
 
 def test_fixed_today_pins_the_clock_in_development_only(monkeypatch):
@@ -105,3 +116,38 @@ def test_fixed_today_pins_the_clock_in_development_only(monkeypatch):
     finally:
         monkeypatch.delenv("FIXED_TODAY")
         get_settings.cache_clear()
+
+
+def test_migration_0004_keeps_the_rows_it_moves(db_url, engine):
+    """Pushed notices move to push_deliveries; dropping the notice deadline loses no notice batch
+    (a table copy with foreign keys on would have emptied notice_batches on SQLite)."""
+    import sqlalchemy as sa
+
+    config = alembic_config(db_url)
+    config.attributes["configure_logging"] = False
+    command.downgrade(config, "0003")
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO offices (id, code, level, region, name, address, phone, hours) "
+            "VALUES (1, '330100', '市', '杭州', '示例', '示例', '示例', '示例')",
+            "INSERT INTO pickup_notices (id, office_id, title, published_on, deadline, deadline_estimated, created_at) "
+            "VALUES (1, 1, '通知', '2026-09-30', '2026-10-20', false, '2026-09-30 08:00:00')",
+            "INSERT INTO assessment_batches (id, batch_no, occupation, level, exam_type, office_id) "
+            "VALUES (1, 'JD20260101', '电工', '四级', 'local', 1)",
+            "INSERT INTO notice_batches (notice_id, batch_id) VALUES (1, 1)",
+            "INSERT INTO notice_subscriptions (id, channel, conversation_id, holder_name, id_number, created_at) "
+            "VALUES (1, 'wechat', 'openid-1', '王依法', '330106196501010012', '2026-09-30 08:00:00')",
+            "INSERT INTO notice_deliveries (notice_id, subscription_id, state, attempts, next_attempt_at) "
+            "VALUES (1, 1, 'sent', 1, '2026-09-30 08:00:00')",
+        ):
+            conn.execute(sa.text(sql))
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT notice_id, application_step_id, subscription_id, state "
+                                    "FROM push_deliveries")).all() == [(1, None, 1, "sent")]
+        assert conn.execute(sa.text("SELECT notice_id, batch_id FROM notice_batches")).all() == [(1, 1)]
+    command.downgrade(config, "0003")
+    with engine.connect() as conn:
+        assert [str(d) for d in conn.execute(sa.text("SELECT deadline FROM pickup_notices")).scalars()] == ["2026-10-20"]
+        assert conn.execute(sa.text("SELECT count(*) FROM notice_deliveries")).scalar() == 1
+    command.upgrade(config, "head")

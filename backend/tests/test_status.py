@@ -19,8 +19,10 @@ def test_holder_sees_own_certificate_with_masked_id(client, staff):
     [cert] = body["certificates"]
     assert cert["certificate_no"] == cert_no
     assert cert["state"] == "ready"
-    assert cert["notice"] == {"published_on": "2026-09-30", "deadline": "2026-10-20",
-                              "deadline_estimated": False, "deadline_passed": False}
+    assert cert["notice"]["published_on"] == "2026-09-30" and set(cert["notice"]) == {"id", "published_on"}
+    assert cert["deadline"] == {"date": "2026-10-20", "estimated": False, "passed": False, "rule": "notice",
+                                "counted_from": "2026-09-30"}
+    assert cert["application"] is None and cert["refused_application"] is None
     assert cert["office"]["code"] == "330100" and "示例" in cert["office"]["name"]
 
 
@@ -48,7 +50,7 @@ def test_every_look_up_is_audited_with_a_masked_id(client, staff, session):
     assert entry.detail == {"found": True}
 
 
-def test_pending_national_exam_certificate_reports_expected_date(client, staff):
+def test_pending_national_exam_certificate_reports_its_deadline(client, staff):
     from tests.utils import import_rows, load_offices
 
     load_offices(client, staff)
@@ -58,8 +60,10 @@ def test_pending_national_exam_certificate_reports_expected_date(client, staff):
     assert response.status_code == 201, response.text
     cert = client.post("/api/v1/status", json={"name": "全国甲", "id_number": id_number}).json()["certificates"][0]
     assert cert["state"] == "pending" and cert["notice"] is None
-    assert cert["expected_ready"] == {"rule": "national_exam", "blanks_arrived_on": "2026-01-20",
-                                      "due": "2026-03-09", "estimated": False}
+    # 全国统考: the 30th working day after the blanks arrived, before any notice.
+    assert cert["deadline"] == {"date": "2026-03-09", "estimated": False, "passed": True,
+                                "rule": "national_exam", "counted_from": "2026-01-20"}
+    assert "expected_ready" not in cert
 
 
 @pytest.fixture

@@ -13,3 +13,10 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def china_today() -> dt.date:
     """FIXED_TODAY (tests, rehearsals) wins over the real date."""
     return get_settings().fixed_today or dt.datetime.now(CHINA).date()
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The Chinese date of a stored moment (SQLite gives stored UTC moments back naive)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(CHINA).date()

@@ -46,10 +46,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # Field names only: the input itself may hold an ID number.
-        fields = [".".join(str(p) for p in err["loc"] if p != "body") for err in exc.errors()]
+        # Field names only: the input itself may hold an ID number. `field` names the first
+        # refused field as every other refusal does: its own name, without the path to it.
+        errors = exc.errors()
+        fields = [".".join(str(p) for p in err["loc"] if p != "body") for err in errors]
+        leaves = [next((p for p in reversed(err["loc"]) if isinstance(p, str)), None) for err in errors]
         return JSONResponse(
-            _body("invalid_request", "提交的信息不完整或格式不正确，请检查后重试。", {"fields": fields}),
+            _body("invalid_request", "提交的信息不完整或格式不正确，请检查后重试。",
+                  {"field": leaves[0] if leaves else None, "fields": fields}),
             status_code=422,
         )
 

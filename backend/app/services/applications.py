@@ -7,13 +7,14 @@ import hashlib
 import json
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.errors import AppError
 from app.models import (
     CLOSED_APPLICATION_STATES,
+    SETTLED_ORGANIZATION_STATES,
     Application,
     ApplicationKind,
     ApplicationState,
@@ -23,14 +24,22 @@ from app.models import (
     CertificateState,
     CollectionRecord,
     Delivery,
-    NoticeBatch,
 )
-from app.rules.identity import mask_id, normalize_address_field, normalize_id, normalize_phone_field
-from app.rules.vocabulary import find_level, normalize_name
+from app.rules.identity import (
+    mask_id,
+    mask_ids_in_text,
+    normalize_address_field,
+    normalize_id,
+    normalize_phone_field,
+)
+from app.rules.vocabulary import normalize_name
 from app.rules.working_days import DELIVERY_WORKING_DAYS, WorkCalendar
 from app.schemas import MailApplication, OrganizationApplication, ProxyApplication, Transition
 from app.services import audit
 from app.services.holders import holder_certificates, live_application
+from app.services.notifications import queue_for_step
+from app.services.organizations import check_organization
+from app.services.subscriptions import subscribe_applicant
 
 # Allowed moves; 'delivered' for proxy and organisation applications happens when the
 # collection is recorded at the counter.
@@ -41,7 +50,10 @@ TRANSITIONS = {
     ApplicationState.COMPLETED: {ApplicationState.DELIVERED},
 }
 
-MAX_VISIT_DAYS_AHEAD = 90
+# A walk-in (现场申请) is recorded at the counter with every step at once.
+COUNTER_CHANNEL = "counter"
+WALK_IN_STEPS = (ApplicationState.ACCEPTED, ApplicationState.REVIEWING, ApplicationState.COMPLETED,
+                 ApplicationState.DELIVERED)
 
 
 def request_fingerprint(payload: dict) -> str:
@@ -109,7 +121,7 @@ def create_application(session: Session, request: MailApplication | ProxyApplica
     try:
         if isinstance(request, OrganizationApplication):
             app = _create_organization(session, request, key=key, fingerprint=fingerprint,
-                                       actor=actor, today=today)
+                                       actor=actor, calendar=calendar, today=today)
         else:
             app = _create_individual(session, request, key=key, fingerprint=fingerprint,
                                      actor=actor, calendar=calendar, today=today)
@@ -121,7 +133,15 @@ def create_application(session: Session, request: MailApplication | ProxyApplica
         if replay is not None:
             return replay, False
         raise AppError(409, "duplicate_application", "该证书已有办理中的申请，无需重复提交。") from None
+    _subscribe_conversation(session, app, actor=actor)
     return app, True
+
+
+def _subscribe_conversation(session: Session, app: Application, *, actor: str) -> None:
+    if app.certificate is not None and app.channel and app.conversation_id:
+        subscribe_applicant(session, channel=app.channel, conversation_id=app.conversation_id,
+                            name=app.certificate.holder_name, id_number=app.certificate.id_number,
+                            actor=actor)
 
 
 def _create_individual(session: Session, request: MailApplication | ProxyApplication, *, key: str,
@@ -131,6 +151,7 @@ def _create_individual(session: Session, request: MailApplication | ProxyApplica
     values: dict[str, object] = {
         "kind": ApplicationKind(request.kind), "applicant_name": name,
         "applicant_id_number": id_number, "channel": request.channel,
+        "conversation_id": request.conversation_id,
     }
     if isinstance(request, MailApplication):
         values["phone"] = normalize_phone_field(request.phone)
@@ -156,31 +177,14 @@ def _create_individual(session: Session, request: MailApplication | ProxyApplica
 
 
 def _create_organization(session: Session, request: OrganizationApplication, *, key: str,
-                         fingerprint: str, actor: str, today: dt.date) -> Application:
+                         fingerprint: str, actor: str, calendar: WorkCalendar, today: dt.date) -> Application:
     collector_id = normalize_id(request.collector_id_number, today=today, field="collector_id_number")
-    level = find_level(request.level)
-    if level is None:
-        raise AppError(422, "invalid_level", "等级应为五级、四级、三级、二级或一级（初级工至高级技师）。",
-                       details={"field": "level"})
-    if request.visit_date < today or request.visit_date > today + dt.timedelta(days=MAX_VISIT_DAYS_AHEAD):
-        raise AppError(422, "invalid_visit_date", "领证日期应在今天至三个月以内。")
-    batch = session.scalar(select(AssessmentBatch).where(
-        AssessmentBatch.batch_no == request.batch_no.upper(),
-        AssessmentBatch.occupation == request.occupation, AssessmentBatch.level == level))
-    published = batch is not None and session.scalar(
-        select(func.count()).select_from(NoticeBatch).where(NoticeBatch.batch_id == batch.id))
-    if not published:
-        raise AppError(422, "not_on_list",
-                       "未在已公布的领证名单中找到该鉴定批次号、职业和等级，请核对联系单信息，或向领证机构咨询。")
-    ready = session.scalar(select(func.count()).select_from(Certificate).where(
-        Certificate.batch_id == batch.id, Certificate.state == CertificateState.READY))
-    if request.headcount > ready:
-        raise AppError(422, "headcount_exceeds_list",
-                       f"该批次该职业等级目前可领取的证书为{ready}本，领取人数不能超过这个数。",
-                       details={"ready": ready})
-    live = session.scalar(select(Application).where(
-        Application.batch_id == batch.id, Application.kind == ApplicationKind.ORGANIZATION,
-        Application.state.not_in(CLOSED_APPLICATION_STATES)))
+    check = check_organization(session, calendar=calendar, today=today, batch_no=request.batch_no,
+                               occupation=request.occupation, level=request.level,
+                               headcount=request.headcount, visit_date=request.visit_date)
+    check.refuse_if_any()
+    batch = check.group.batch
+    live = live_organization_application(session, batch)
     if live is not None:
         raise AppError(409, "duplicate_application",
                        f"该批次已有办理中的单位领取申请（编号{live.number}），无需重复提交。",
@@ -190,10 +194,33 @@ def _create_organization(session: Session, request: OrganizationApplication, *, 
         kind=ApplicationKind.ORGANIZATION, applicant_name=normalize_name(request.collector_name),
         applicant_id_number=collector_id, organization_name=request.organization_name,
         batch_id=batch.id, headcount=request.headcount, visit_date=request.visit_date,
-        phone=normalize_phone_field(request.phone) if request.phone else None, channel=request.channel)
+        phone=normalize_phone_field(request.phone) if request.phone else None, channel=request.channel,
+        conversation_id=request.conversation_id)
     audit.record(session, actor=actor, action="application_created_organization",
                  target=request.organization_name,
                  detail={"number": app.number, "collector": mask_id(collector_id)})
+    return app
+
+
+def live_organization_application(session: Session, batch: AssessmentBatch) -> Application | None:
+    """The organisation application that holds this batch group (until refused or delivered)."""
+    return session.scalar(select(Application).where(
+        Application.batch_id == batch.id, Application.kind == ApplicationKind.ORGANIZATION,
+        Application.state.not_in(SETTLED_ORGANIZATION_STATES)))
+
+
+def record_walk_in(session: Session, *, kind: ApplicationKind, actor: str, today: dt.date,
+                   **values: object) -> Application:
+    """现场申请: an application made at the counter, recorded with its steps
+    申请→受理→审核→办结→送达 by the staff account, in the caller's transaction."""
+    key = f"{COUNTER_CHANNEL}-{secrets.token_hex(16)}"
+    app = _new_application(session, key=key, fingerprint=request_fingerprint({"kind": kind, **values}),
+                           actor=actor, today=today, kind=kind, channel=COUNTER_CHANNEL, **values)
+    for state in WALK_IN_STEPS:
+        app.steps.append(ApplicationStep(state=state, actor=actor))
+    app.state = ApplicationState.DELIVERED
+    audit.record(session, actor=actor, action=f"application_walk_in_{kind}", target=app.number,
+                 detail={"applicant": mask_id(str(values.get("applicant_id_number") or ""))})
     return app
 
 
@@ -205,7 +232,8 @@ def application_by_number(session: Session, number: str) -> Application:
 
 
 def move(session: Session, app: Application, transition: Transition, *, actor: str,
-         calendar: WorkCalendar, today: dt.date) -> Application:
+         calendar: WorkCalendar, today: dt.date, push_channels: list[str]) -> Application:
+    """One step; the holder's subscribed conversations are told of it (`queue_for_step`)."""
     target = ApplicationState(transition.to)
     if target not in TRANSITIONS.get(ApplicationState(app.state), set()):
         raise AppError(409, "invalid_transition", "该申请当前状态下不能执行此操作。",
@@ -229,8 +257,11 @@ def move(session: Session, app: Application, transition: Transition, *, actor: s
         app.delivery_due_on, app.delivery_due_estimated = due.due, due.estimated
     app.state = target
     app.reason = transition.reason if target in CLOSED_APPLICATION_STATES else app.reason
-    app.steps.append(ApplicationStep(state=target, actor=actor, reason=transition.reason))
+    step = ApplicationStep(state=target, actor=actor, reason=transition.reason)
+    app.steps.append(step)
+    session.flush()
+    queue_for_step(session, step, push_channels)
     audit.record(session, actor=actor, action=f"application_{target}", target=app.number,
-                 detail={"reason": transition.reason} if transition.reason else None)
+                 detail={"reason": mask_ids_in_text(transition.reason)} if transition.reason else None)
     session.commit()
     return app

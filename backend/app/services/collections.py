@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,22 +15,36 @@ from app.models import (
     ApplicationKind,
     ApplicationState,
     ApplicationStep,
+    AssessmentBatch,
     Certificate,
     CertificateState,
     CollectionRecord,
     Office,
 )
-from app.schemas import CollectionRequest
+from app.rules.identity import normalize_id
+from app.rules.vocabulary import normalize_name
+from app.schemas import CollectionRequest, OrganizationWalkIn, ProxyWalkIn
 from app.services import audit
-from app.services.applications import application_by_number
+from app.services.applications import application_by_number, live_organization_application, record_walk_in
 from app.services.holders import live_application
 
 METHOD_FOR_KIND = {ApplicationKind.PROXY: "代领", ApplicationKind.ORGANIZATION: "单位"}
+WALK_IN_FOR_METHOD = {"代领": ProxyWalkIn, "单位": OrganizationWalkIn}
 
 
-def record_collection(session: Session, request: CollectionRequest, *, actor: str) -> list[Certificate]:
+@dataclass
+class Collection:
+    certificates: list[Certificate]
+    applications: list[Application]  # the one collected through, or the walk-in's
+
+
+def record_collection(session: Session, request: CollectionRequest, *, actor: str,
+                      today: dt.date) -> Collection:
+    """One transaction: a walk-in's applications, the collection records, the states."""
+    collector_name = _collector_name(request)
     numbers = list(dict.fromkeys(request.certificate_nos))
-    certs = list(session.scalars(select(Certificate).where(Certificate.certificate_no.in_(numbers))))
+    certs = list(session.scalars(select(Certificate).where(Certificate.certificate_no.in_(numbers))
+                                 .order_by(Certificate.id)))
     missing = sorted(set(numbers) - {c.certificate_no for c in certs})
     if missing:
         raise AppError(404, "certificate_not_found", "以下证书编号不存在：" + "、".join(missing[:20]),
@@ -38,24 +53,114 @@ def record_collection(session: Session, request: CollectionRequest, *, actor: st
     if not_ready:
         raise AppError(409, "not_collectable", "以下证书不在可领取状态（未发布通知、已领取或已寄出）：" + "、".join(not_ready[:20]),
                        details={"certificate_nos": not_ready})
-    app = _matching_application(session, request, certs)
+    if request.walk_in is not None:
+        applications = _walk_in_applications(session, request, certs, actor=actor, today=today)
+    else:
+        app = _matching_application(session, request, certs)
+        applications = {c.id: app for c in certs} if app is not None else {}
     for cert in certs:
+        app = applications.get(cert.id)
         cert.state = CertificateState.COLLECTED
         session.add(CollectionRecord(certificate_id=cert.id, application_id=app.id if app else None,
-                                     method=request.method, collector_name=request.collector_name,
+                                     method=request.method, collector_name=collector_name,
                                      receipt_signed=request.receipt_signed, recorded_by=actor))
-    if app is not None:
-        app.state = ApplicationState.DELIVERED
-        app.steps.append(ApplicationStep(state=ApplicationState.DELIVERED, actor=actor))
+    distinct_apps = list({a.id: a for a in applications.values()}.values())
+    for app in distinct_apps:
+        if app.state != ApplicationState.DELIVERED:
+            app.state = ApplicationState.DELIVERED
+            app.steps.append(ApplicationStep(state=ApplicationState.DELIVERED, actor=actor))
     audit.record(session, actor=actor, action="collection_recorded",
-                 target=app.number if app else None,
-                 detail={"method": request.method, "certificates": len(certs)})
+                 target=",".join(a.number for a in distinct_apps)[:120] or None,
+                 detail={"method": request.method, "certificates": len(certs),
+                         "walk_in": request.walk_in is not None})
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise AppError(409, "not_collectable", "这些证书刚刚已被登记领取。") from None
-    return certs
+    return Collection(certs, distinct_apps)
+
+
+def _collector_name(request: CollectionRequest) -> str:
+    walk_in = request.walk_in
+    named = (walk_in.proxy_name if isinstance(walk_in, ProxyWalkIn)
+             else walk_in.collector_name if isinstance(walk_in, OrganizationWalkIn) else None)
+    if request.collector_name and named and normalize_name(request.collector_name) != normalize_name(named):
+        raise AppError(422, "collector_mismatch", "领取人姓名与现场申请中的受托人或经办人姓名不一致。",
+                       details={"field": "collector_name"})
+    name = request.collector_name or named
+    if not name:
+        raise AppError(422, "collector_name_required", "请填写领取人姓名。", details={"field": "collector_name"})
+    return normalize_name(name)
+
+
+def _refuse_open_application(cert: Certificate, app: Application) -> None:
+    """A certificate someone already applied for is collected through that application."""
+    details = {"number": app.number, "certificate_no": cert.certificate_no}
+    if app.kind == ApplicationKind.MAIL:
+        raise AppError(409, "mail_application_open",
+                       f"证书{cert.certificate_no}已申请邮寄（编号{app.number}），请先退回该申请再现场领取。",
+                       details=details)
+    raise AppError(409, "proxy_application_open",
+                   f"证书{cert.certificate_no}已有代领申请（编号{app.number}），请按该申请登记领取。",
+                   details=details)
+
+
+def _walk_in_applications(session: Session, request: CollectionRequest, certs: list[Certificate], *,
+                          actor: str, today: dt.date) -> dict[int, Application]:
+    """现场申请: one application per certificate (代领) or per batch group (单位: one per
+    occupation and level, the counting rule), recorded through to 送达."""
+    walk_in = request.walk_in
+    if request.method not in WALK_IN_FOR_METHOD:
+        raise AppError(422, "walk_in_not_applicable", "本人领取无需现场申请。", details={"field": "walk_in"})
+    if not isinstance(walk_in, WALK_IN_FOR_METHOD[request.method]):
+        raise AppError(422, "method_mismatch", "现场申请的内容与领取方式不一致。", details={"field": "walk_in"})
+    if request.application_number:
+        raise AppError(422, "walk_in_with_application", "已有申请编号时无需现场申请。",
+                       details={"field": "application_number"})
+    for cert in certs:
+        open_app = live_application(session, cert.id)
+        if open_app is not None:
+            _refuse_open_application(cert, open_app)
+    if isinstance(walk_in, ProxyWalkIn):
+        return _proxy_walk_ins(session, walk_in, certs, actor=actor, today=today)
+    return _organization_walk_ins(session, walk_in, certs, actor=actor, today=today)
+
+
+def _proxy_walk_ins(session: Session, walk_in: ProxyWalkIn, certs: list[Certificate], *, actor: str,
+                    today: dt.date) -> dict[int, Application]:
+    proxy_id = normalize_id(walk_in.proxy_id_number, today=today, field="proxy_id_number")
+    if any(cert.id_number == proxy_id for cert in certs):
+        raise AppError(422, "proxy_is_applicant", "受托人不能是持证人本人，本人领取请选择“本人”。",
+                       details={"field": "proxy_id_number"})
+    return {cert.id: record_walk_in(
+        session, kind=ApplicationKind.PROXY, actor=actor, today=today, certificate_id=cert.id,
+        applicant_name=cert.holder_name, applicant_id_number=cert.id_number,
+        proxy_name=normalize_name(walk_in.proxy_name), proxy_id_number=proxy_id) for cert in certs}
+
+
+def _organization_walk_ins(session: Session, walk_in: OrganizationWalkIn, certs: list[Certificate], *,
+                           actor: str, today: dt.date) -> dict[int, Application]:
+    collector_id = normalize_id(walk_in.collector_id_number, today=today, field="collector_id_number")
+    by_group: dict[int, list[Certificate]] = {}
+    for cert in certs:
+        by_group.setdefault(cert.batch_id, []).append(cert)
+    applications: dict[int, Application] = {}
+    for batch_id, group in by_group.items():
+        batch = session.get(AssessmentBatch, batch_id)
+        open_app = live_organization_application(session, batch)
+        if open_app is not None:
+            raise AppError(409, "organization_application_open",
+                           f"{batch.batch_no}批次{batch.occupation}{batch.level}已有单位领取申请（编号{open_app.number}），"
+                           "请按该申请登记领取。",
+                           details={"number": open_app.number, "batch_no": batch.batch_no,
+                                    "occupation": batch.occupation, "level": batch.level})
+        app = record_walk_in(
+            session, kind=ApplicationKind.ORGANIZATION, actor=actor, today=today, batch_id=batch_id,
+            organization_name=walk_in.organization_name, applicant_name=normalize_name(walk_in.collector_name),
+            applicant_id_number=collector_id, headcount=len(group))
+        applications.update({cert.id: app for cert in group})
+    return applications
 
 
 def _matching_application(session: Session, request: CollectionRequest,
@@ -64,11 +169,11 @@ def _matching_application(session: Session, request: CollectionRequest,
         for cert in certs:
             app = live_application(session, cert.id)
             if app is not None and app.kind == ApplicationKind.MAIL:
-                raise AppError(409, "mail_application_open",
-                               f"证书{cert.certificate_no}已申请邮寄（编号{app.number}），请先退回该申请再现场领取。")
+                _refuse_open_application(cert, app)
         return None
     if not request.application_number:
-        raise AppError(422, "application_required", "代领和单位领取需要填写申请编号。")
+        raise AppError(422, "application_required", "代领和单位领取需要填写申请编号，或登记现场申请。",
+                       details={"field": "application_number"})
     app = application_by_number(session, request.application_number)
     if METHOD_FOR_KIND.get(ApplicationKind(app.kind)) != request.method:
         raise AppError(409, "method_mismatch", "申请类型与领取方式不一致。")

@@ -7,18 +7,17 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from app.core.clock import china_date
 from app.models import (
     CLOSED_APPLICATION_STATES,
     Application,
-    AssessmentBatch,
     Certificate,
-    CertificateState,
     CollectionRecord,
-    ExamType,
 )
-from app.rules.identity import mask_id
+from app.rules.deadlines import pickup_deadline
+from app.rules.identity import mask_id, mask_ids_in_text
 from app.rules.vocabulary import CERTIFICATE_STATE_LABELS, STEP_LABELS, normalize_name
-from app.rules.working_days import NATIONAL_EXAM_WORKING_DAYS, WorkCalendar
+from app.rules.working_days import WorkCalendar
 from app.services.offices import office_public
 
 
@@ -51,6 +50,11 @@ def application_certificate(app: Application) -> dict | None:
     return certificate_identity(app.certificate) if app.certificate is not None else None
 
 
+def staff_reason(reason: str | None) -> str | None:
+    """A reason staff typed may quote an ID number; applicants see it masked."""
+    return mask_ids_in_text(reason) if reason else reason
+
+
 def application_public(app: Application) -> dict:
     decided = app.state in ("completed", "delivered")
     return {
@@ -59,33 +63,45 @@ def application_public(app: Application) -> dict:
         "certificate": application_certificate(app),
         "state": app.state,
         "state_label": STEP_LABELS[app.state],
-        "reason": app.reason,
+        "reason": staff_reason(app.reason),
         "steps": [{"state": s.state, "label": STEP_LABELS[s.state], "at": s.at.isoformat(),
-                   "reason": s.reason} for s in app.steps],
+                   "reason": staff_reason(s.reason)} for s in app.steps],
         "delivery_due_on": app.delivery_due_on.isoformat() if app.delivery_due_on else None,
         "delivery_due_estimated": app.delivery_due_estimated,
         "delivery_due_basis": "decision_date" if decided else "application_date",
         "delivery": {
             "express_company": app.delivery.express_company,
             "tracking_no": app.delivery.tracking_no,
-            "shipped_on": app.delivery.shipped_at.date().isoformat(),
+            "shipped_on": china_date(app.delivery.shipped_at).isoformat(),
         } if app.delivery else None,
     }
 
 
-def expected_ready(batch: AssessmentBatch, calendar: WorkCalendar) -> dict | None:
-    """全国统考: certificates are due 30 working days after the blanks arrive."""
-    if batch.exam_type != ExamType.NATIONAL or batch.blanks_arrived_on is None:
-        return None
-    due = calendar.add_working_days(batch.blanks_arrived_on, NATIONAL_EXAM_WORKING_DAYS)
-    return {"rule": "national_exam", "blanks_arrived_on": batch.blanks_arrived_on.isoformat(),
-            "due": due.due.isoformat(), "estimated": due.estimated}
+def refused_application_public(app: Application) -> dict:
+    """A rejected or returned application, so the applicant hears why and may apply again."""
+    return {
+        "number": app.number,
+        "kind": app.kind,
+        "state": app.state,
+        "state_label": STEP_LABELS[app.state],
+        "reason": staff_reason(app.reason),
+        "decided_on": china_date(app.steps[-1].at).isoformat(),
+        "certificate": application_certificate(app),
+    }
+
+
+def certificate_deadline(cert: Certificate, calendar: WorkCalendar, today: dt.date) -> dict | None:
+    deadline = pickup_deadline(cert.batch, cert.notice.published_on if cert.notice else None, calendar)
+    return deadline.public(today) if deadline else None
 
 
 def certificate_status(session: Session, cert: Certificate, calendar: WorkCalendar,
                        today: dt.date) -> dict:
     notice = cert.notice
-    application = live_application(session, cert.id)
+    applications = session.scalars(select(Application).where(Application.certificate_id == cert.id)
+                                   .order_by(Application.id.desc())).all()
+    application = next((a for a in applications if a.state not in CLOSED_APPLICATION_STATES), None)
+    refused = applications[0] if applications and application is None else None
     collection = session.scalar(select(CollectionRecord).where(CollectionRecord.certificate_id == cert.id))
     return {
         **certificate_identity(cert),
@@ -93,18 +109,14 @@ def certificate_status(session: Session, cert: Certificate, calendar: WorkCalend
         "state": cert.state,
         "state_label": CERTIFICATE_STATE_LABELS[cert.state],
         "office": office_public(cert.office),
-        "notice": {
-            "published_on": notice.published_on.isoformat(),
-            "deadline": notice.deadline.isoformat(),
-            "deadline_estimated": notice.deadline_estimated,
-            "deadline_passed": notice.deadline < today,
-        } if notice else None,
-        "expected_ready": expected_ready(cert.batch, calendar) if cert.state == CertificateState.PENDING else None,
+        "notice": {"id": notice.id, "published_on": notice.published_on.isoformat()} if notice else None,
+        "deadline": certificate_deadline(cert, calendar, today),
         "collection": {
             "method": collection.method,
-            "collected_on": collection.collected_at.date().isoformat(),
+            "collected_on": china_date(collection.collected_at).isoformat(),
         } if collection else None,
         "application": application_public(application) if application else None,
+        "refused_application": refused_application_public(refused) if refused else None,
     }
 
 

@@ -1,9 +1,10 @@
-"""Pushed pickup notices: queued in the database when a notice is published, delivered
-through Rasa's trigger_intent by a dispatcher that retries with backoff.
+"""Pushed messages: a published pickup notice, or a decision on an application, queued in
+the database for each subscribed conversation of the person concerned and delivered through
+Rasa's trigger_intent by a dispatcher that retries with backoff.
 
 trigger_intent has no idempotency key (a second call runs the turn twice), so the
-(notice, subscription) row is unique and a delivery whose fate is unknown after a crash
-is never sent again: a person hears of one notice at most once per conversation.
+(event, subscription) row is unique and a delivery whose fate is unknown after a crash
+is never sent again: a person hears of one event at most once per conversation.
 """
 
 from __future__ import annotations
@@ -19,20 +20,38 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
+    ApplicationKind,
+    ApplicationState,
+    ApplicationStep,
     Certificate,
     CertificateState,
     DeliveryState,
-    NoticeDelivery,
     NoticeSubscription,
+    PushDelivery,
 )
+from app.rules.deadlines import pickup_deadline
+from app.rules.identity import mask_ids_in_text
+from app.services.calendar import calendar_for
 
 log = logging.getLogger("notifications")
 
 NOTICE_INTENT = "EXTERNAL_pickup_notice"
+APPLICATION_INTENT = "EXTERNAL_application_update"
+# The decisions a holder is told of. 送达 only for mail (with the tracking number): a proxy's
+# or an organisation's delivery happens at the counter.
+PUSHED_STEPS = {ApplicationState.ACCEPTED, ApplicationState.REJECTED, ApplicationState.RETURNED,
+                ApplicationState.COMPLETED, ApplicationState.DELIVERED}
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _subscriptions_of(session: Session, *, name: str, id_number: str,
+                      push_channels: list[str]) -> list[NoticeSubscription]:
+    return list(session.scalars(select(NoticeSubscription).where(
+        NoticeSubscription.id_number == id_number, NoticeSubscription.holder_name == name,
+        NoticeSubscription.channel.in_(push_channels)).order_by(NoticeSubscription.id)))
 
 
 def queue_for_notice(session: Session, notice_id: int, push_channels: list[str]) -> int:
@@ -44,7 +63,7 @@ def queue_for_notice(session: Session, notice_id: int, push_channels: list[str])
         .where(Certificate.notice_id == notice_id, NoticeSubscription.channel.in_(push_channels))
         .distinct()
     ).all()
-    return _queue(session, [(notice_id, s.id) for s in subscriptions])
+    return _queue(session, [{"notice_id": notice_id, "subscription_id": s.id} for s in subscriptions])
 
 
 def queue_for_subscription(session: Session, subscription: NoticeSubscription,
@@ -59,22 +78,76 @@ def queue_for_subscription(session: Session, subscription: NoticeSubscription,
             Certificate.state == CertificateState.READY, Certificate.notice_id.is_not(None))
         .distinct()
     ).all()
-    return _queue(session, [(n, subscription.id) for n in notice_ids])
+    return _queue(session, [{"notice_id": n, "subscription_id": subscription.id} for n in notice_ids])
 
 
-def _queue(session: Session, pairs: list[tuple[int, int]]) -> int:
+def queue_for_step(session: Session, step: ApplicationStep, push_channels: list[str]) -> int:
+    """A decision on a mail or proxy application, to every subscribed conversation of the
+    certificate's holder. An organisation's application has no holder to tell."""
+    app = step.application
+    cert = app.certificate
+    if cert is None or step.state not in PUSHED_STEPS:
+        return 0
+    if step.state == ApplicationState.DELIVERED and app.kind != ApplicationKind.MAIL:
+        return 0
+    subscriptions = _subscriptions_of(session, name=cert.holder_name, id_number=cert.id_number,
+                                      push_channels=push_channels)
+    return _queue(session, [{"application_step_id": step.id, "subscription_id": s.id}
+                            for s in subscriptions])
+
+
+def _queue(session: Session, events: list[dict]) -> int:
     queued = 0
-    for notice_id, subscription_id in pairs:
-        exists = session.scalar(select(NoticeDelivery.id).where(
-            NoticeDelivery.notice_id == notice_id, NoticeDelivery.subscription_id == subscription_id))
+    for event in events:
+        exists = session.scalar(select(PushDelivery.id).filter_by(**event))
         if exists is None:
-            session.add(NoticeDelivery(notice_id=notice_id, subscription_id=subscription_id))
+            session.add(PushDelivery(**event))
             queued += 1
     return queued
 
 
+def notice_entities(session: Session, delivery: PushDelivery) -> dict:
+    """The notice, and the subscriber's own last day: the earliest of their certificates on it."""
+    subscription = delivery.subscription
+    certs = session.scalars(select(Certificate).where(
+        Certificate.notice_id == delivery.notice_id, Certificate.id_number == subscription.id_number,
+        Certificate.holder_name == subscription.holder_name)).all()
+    calendar = calendar_for(session)
+    deadlines = [d for d in (pickup_deadline(c.batch, delivery.notice.published_on, calendar) for c in certs) if d]
+    entities: dict[str, object] = {"notice_id": str(delivery.notice_id)}
+    if deadlines:
+        earliest = min(deadlines, key=lambda d: d.date)
+        entities.update(deadline=earliest.date.isoformat(), deadline_estimated=earliest.estimated)
+    return entities
+
+
+def step_entities(step: ApplicationStep) -> dict:
+    """What the holder is told of a decision: never a name or an ID number. Keys that do not
+    apply are left out."""
+    app = step.application
+    cert = app.certificate
+    entities: dict[str, object] = {
+        "application_number": app.number, "kind": app.kind, "state": step.state,
+        "reason": mask_ids_in_text(step.reason) if step.reason else None,
+        "occupation": cert.occupation, "level": cert.level, "certificate_no": cert.certificate_no,
+    }
+    if step.state in (ApplicationState.COMPLETED, ApplicationState.DELIVERED) and app.delivery_due_on:
+        entities.update(delivery_due_on=app.delivery_due_on.isoformat(),
+                        delivery_due_estimated=app.delivery_due_estimated)
+    if step.state == ApplicationState.DELIVERED and app.delivery is not None:
+        entities.update(express_company=app.delivery.express_company, tracking_no=app.delivery.tracking_no)
+    return {k: v for k, v in entities.items() if v is not None}
+
+
+def push_message(session: Session, delivery: PushDelivery) -> tuple[str, dict]:
+    """(intent, entities) of a delivery, read when it is sent."""
+    if delivery.notice_id is not None:
+        return NOTICE_INTENT, notice_entities(session, delivery)
+    return APPLICATION_INTENT, step_entities(delivery.application_step)
+
+
 class DeliveryError(Exception):
-    """The notice did not reach Rasa, or Rasa refused it: safe to try again."""
+    """The message did not reach Rasa, or Rasa refused it: safe to try again."""
 
 
 class DeliveryUnknown(Exception):
@@ -82,19 +155,19 @@ class DeliveryUnknown(Exception):
 
 
 class RasaNotifier:
-    """Runs the notice turn in the subscriber's conversation, on their channel."""
+    """Runs the pushed turn in the subscriber's conversation, on their channel."""
 
     def __init__(self, base_url: str, token: str | None, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
 
-    def send(self, subscription: NoticeSubscription, notice_id: int) -> None:
+    def send(self, subscription: NoticeSubscription, intent: str, entities: dict) -> None:
         url = f"{self.base_url}/conversations/{quote(subscription.conversation_id, safe='')}/trigger_intent"
         params = {"output_channel": subscription.channel}
         if self.token:
             params["token"] = self.token
-        body = {"name": NOTICE_INTENT, "entities": {"notice_id": str(notice_id)}}
+        body = {"name": intent, "entities": entities}
         try:
             response = requests.post(url, params=params, json=body, timeout=self.timeout)
         except requests.ReadTimeout:
@@ -121,37 +194,38 @@ class NoticeDispatcher:
         now = now or _now()
         with self.session_factory() as session:
             session.execute(
-                update(NoticeDelivery)
-                .where(NoticeDelivery.state == DeliveryState.SENDING,
-                       NoticeDelivery.claimed_at < now - dt.timedelta(seconds=self.lease_seconds))
+                update(PushDelivery)
+                .where(PushDelivery.state == DeliveryState.SENDING,
+                       PushDelivery.claimed_at < now - dt.timedelta(seconds=self.lease_seconds))
                 .values(state=DeliveryState.UNKNOWN, last_error="dispatcher stopped mid-send")
             )
             due = session.scalars(
-                select(NoticeDelivery.id)
-                .where(NoticeDelivery.state == DeliveryState.PENDING, NoticeDelivery.next_attempt_at <= now)
-                .order_by(NoticeDelivery.next_attempt_at).limit(self.batch_size)
+                select(PushDelivery.id)
+                .where(PushDelivery.state == DeliveryState.PENDING, PushDelivery.next_attempt_at <= now)
+                .order_by(PushDelivery.next_attempt_at).limit(self.batch_size)
             ).all()
             session.commit()
             attempted = 0
             for delivery_id in due:
                 claimed = session.execute(
-                    update(NoticeDelivery)
-                    .where(NoticeDelivery.id == delivery_id, NoticeDelivery.state == DeliveryState.PENDING)
+                    update(PushDelivery)
+                    .where(PushDelivery.id == delivery_id, PushDelivery.state == DeliveryState.PENDING)
                     .values(state=DeliveryState.SENDING, claimed_at=now)
                 ).rowcount
                 session.commit()
                 if claimed:
                     attempted += 1
-                    self._deliver(session, session.get(NoticeDelivery, delivery_id), now)
+                    self._deliver(session, session.get(PushDelivery, delivery_id), now)
             return attempted
 
-    def _deliver(self, session: Session, delivery: NoticeDelivery, now: dt.datetime) -> None:
+    def _deliver(self, session: Session, delivery: PushDelivery, now: dt.datetime) -> None:
         delivery.attempts += 1
         try:
-            self.notifier.send(delivery.subscription, delivery.notice_id)
+            intent, entities = push_message(session, delivery)
+            self.notifier.send(delivery.subscription, intent, entities)
         except DeliveryUnknown as exc:
             delivery.state, delivery.last_error = DeliveryState.UNKNOWN, str(exc)[:300]
-            log.warning("notice %s to %s: outcome unknown, not retried: %s", delivery.notice_id,
+            log.warning("%s to %s: outcome unknown, not retried: %s", _event(delivery),
                         delivery.subscription.channel, exc)
         except DeliveryError as exc:
             delivery.last_error = str(exc)[:300]
@@ -161,7 +235,7 @@ class NoticeDispatcher:
                 delivery.state = DeliveryState.PENDING
                 delay = self.backoff_seconds * 2 ** (delivery.attempts - 1)
                 delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
-            log.warning("notice %s to %s failed (attempt %d): %s", delivery.notice_id,
+            log.warning("%s to %s failed (attempt %d): %s", _event(delivery),
                         delivery.subscription.channel, delivery.attempts, exc)
         else:
             delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, _now(), None
@@ -176,9 +250,26 @@ class NoticeDispatcher:
             await asyncio.sleep(poll_seconds)
 
 
-def deliveries_public(session: Session, notice_id: int) -> list[dict]:
-    rows = session.scalars(select(NoticeDelivery).where(NoticeDelivery.notice_id == notice_id)
-                           .order_by(NoticeDelivery.id)).all()
+def _event(delivery: PushDelivery) -> str:
+    if delivery.notice_id is not None:
+        return f"notice {delivery.notice_id}"
+    return f"application step {delivery.application_step_id}"
+
+
+def _deliveries_public(rows: list[PushDelivery]) -> list[dict]:
     return [{"channel": d.subscription.channel, "conversation_id": d.subscription.conversation_id,
              "state": d.state, "attempts": d.attempts, "last_error": d.last_error,
              "sent_at": d.sent_at.isoformat() if d.sent_at else None} for d in rows]
+
+
+def deliveries_public(session: Session, notice_id: int) -> list[dict]:
+    return _deliveries_public(session.scalars(
+        select(PushDelivery).where(PushDelivery.notice_id == notice_id).order_by(PushDelivery.id)).all())
+
+
+def application_deliveries_public(session: Session, application_id: int) -> list[dict]:
+    rows = session.scalars(
+        select(PushDelivery).join(ApplicationStep, ApplicationStep.id == PushDelivery.application_step_id)
+        .where(ApplicationStep.application_id == application_id).order_by(PushDelivery.id)).all()
+    return [{"step": d.application_step.state, **public}
+            for d, public in zip(rows, _deliveries_public(rows), strict=True)]

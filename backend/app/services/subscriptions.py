@@ -1,4 +1,6 @@
-"""Notice subscriptions. The answer never says whether the person is on a list."""
+"""Notice subscriptions: a conversation linked to a person (name + ID number), told of their
+pickup notices and of the decisions on their applications. The answer never says whether
+the person is on a list."""
 
 from __future__ import annotations
 
@@ -16,23 +18,29 @@ from app.services import audit
 from app.services.notifications import queue_for_subscription
 
 
+def link_conversation(session: Session, *, channel: str, conversation_id: str, name: str,
+                      id_number: str) -> tuple[NoticeSubscription, bool]:
+    """(subscription, created), flushed; `id_number` already canonical."""
+    existing = session.scalar(select(NoticeSubscription).where(
+        NoticeSubscription.channel == channel, NoticeSubscription.conversation_id == conversation_id,
+        NoticeSubscription.id_number == id_number))
+    subscription = existing or NoticeSubscription(
+        channel=channel, conversation_id=conversation_id, id_number=id_number)
+    subscription.holder_name = normalize_name(name)
+    session.add(subscription)
+    session.flush()
+    return subscription, existing is None
+
+
 def subscribe(session: Session, request: SubscriptionRequest, *, actor: str, today: dt.date,
               push_channels: list[str]) -> dict:
     id_number = normalize_id(request.id_number, today=today)
-    name = normalize_name(request.name)
-    existing = session.scalar(select(NoticeSubscription).where(
-        NoticeSubscription.channel == request.channel,
-        NoticeSubscription.conversation_id == request.conversation_id,
-        NoticeSubscription.id_number == id_number))
-    created = existing is None
-    subscription = existing or NoticeSubscription(
-        channel=request.channel, conversation_id=request.conversation_id, id_number=id_number)
-    subscription.holder_name = name
-    session.add(subscription)
     audit.record(session, actor=actor, action="notice_subscribed", target=mask_id(id_number),
                  detail={"channel": request.channel})
     try:
-        session.flush()
+        subscription, created = link_conversation(
+            session, channel=request.channel, conversation_id=request.conversation_id,
+            name=request.name, id_number=id_number)
         queue_for_subscription(session, subscription, push_channels)
         session.commit()
     except IntegrityError:  # the same subscription sent twice at once
@@ -41,3 +49,19 @@ def subscribe(session: Session, request: SubscriptionRequest, *, actor: str, tod
     return {"subscribed": True, "created": created, "channel": request.channel,
             "push_supported": request.channel in push_channels,
             "id_number_masked": mask_id(id_number)}
+
+
+def subscribe_applicant(session: Session, *, channel: str, conversation_id: str, name: str,
+                        id_number: str, actor: str) -> None:
+    """The conversation that applied hears each decision. Its pickup notice is not queued:
+    someone who has just applied knows it. Committed on its own: the application stands
+    even when this fails."""
+    try:
+        _, created = link_conversation(session, channel=channel, conversation_id=conversation_id,
+                                       name=name, id_number=id_number)
+        if created:
+            audit.record(session, actor=actor, action="notice_subscribed", target=mask_id(id_number),
+                         detail={"channel": channel, "by": "application"})
+        session.commit()
+    except IntegrityError:  # the same conversation linked at the same moment: it is linked
+        session.rollback()

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import hmac
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from app.api.deps import CalendarDep, ClientDep, SessionDep, SettingsDep, TodayDep, enforce_lookup_limits
 from app.core.errors import AppError, not_found
+from app.models import Application
 from app.rules.identity import mask_id, normalize_id
-from app.schemas import ApplicationRequest, StatusQuery, SubscriptionRequest
+from app.schemas import (
+    ApplicationRequest,
+    OrganizationApplication,
+    OrganizationCheckAnswer,
+    OrganizationCheckRequest,
+    StatusQuery,
+    SubscriptionRequest,
+)
 from app.services import audit
 from app.services.applications import application_by_number, create_application
 from app.services.documents import render_contact_form
 from app.services.holders import application_public, holder_certificates, status_report
+from app.services.organizations import check_organization
 from app.services.subscriptions import subscribe
 
 router = APIRouter(tags=["applicants"])
@@ -26,6 +37,14 @@ NOT_FOUND_MESSAGE = "未查到与该姓名和身份证号相符的证书。可�
 @router.post("/status")
 def status(request: Request, query: StatusQuery, session: SessionDep, calendar: CalendarDep,
            today: TodayDep, client: ClientDep) -> dict:
+    """The holder's certificates when name and ID number both match (404 `not_found` the same
+    either way). Each certificate: `certificate_no`, `occupation`, `level`, `batch_no`,
+    `exam_type`, `state`, `state_label`, `office`, `notice` (`id`, `published_on`, or null),
+    `deadline` (the last day to collect: `date`, `estimated`, `passed`, `rule` notice |
+    national_exam, `counted_from`; null while unknown: a local certificate before its notice),
+    `collection`, `application` (the live one) and `refused_application` (the latest rejected
+    or returned one when none is live: `number`, `kind`, `state`, `state_label`, `reason`,
+    `decided_on`, `certificate`)."""
     id_number = normalize_id(query.id_number, today=today)
     enforce_lookup_limits(request, client, id_number)
     certs = holder_certificates(session, query.name, id_number)
@@ -37,8 +56,11 @@ def status(request: Request, query: StatusQuery, session: SessionDep, calendar: 
     return status_report(session, certs, calendar, today)
 
 
-def _applicant_id(body: object) -> str:
-    return getattr(body, "id_number", None) or getattr(body, "collector_id_number")
+def _applicant_id(body: object, today: date) -> str:
+    """The ID number look-ups are limited by: the holder's, or an organisation's collector's."""
+    if isinstance(body, OrganizationApplication):
+        return normalize_id(body.collector_id_number, today=today, field="collector_id_number")
+    return normalize_id(body.id_number, today=today)
 
 
 @router.post("/applications", status_code=201)
@@ -58,7 +80,7 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     `certificate_ambiguous`, `details.certificates` to choose from."""
     if not idempotency_key or not 8 <= len(idempotency_key) <= 100:
         raise AppError(422, "idempotency_key_required", "提交缺少有效的 Idempotency-Key（8至100个字符）。")
-    enforce_lookup_limits(request, client, normalize_id(_applicant_id(body), today=today))
+    enforce_lookup_limits(request, client, _applicant_id(body, today))
     app, created = create_application(session, body, key=idempotency_key, actor=f"applicant:{client}",
                                       calendar=calendar, today=today)
     if not created:
@@ -68,6 +90,53 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     if app.kind == "organization":
         result["contact_form_path"] = f"/api/v1/applications/{app.number}/contact-form?token={app.access_token}"
     return result
+
+
+@router.post("/applications/check", response_model=OrganizationCheckAnswer)
+def check_organization_form(body: OrganizationCheckRequest, session: SessionDep, calendar: CalendarDep,
+                            today: TodayDep) -> dict:
+    """Dry run of an organisation's application: any subset of `batch_no` (as typed, e.g.
+    "我们批次是浙鉴2026第15批"), `occupation`, `level`, `headcount`, `visit_date`. Always 200
+    with what was made of each field and the first problem per field; nothing is written.
+
+    - `batch_no`: the published batch number found (exact, else the longest one contained in
+      the text), or null with error `batch_not_published`.
+    - `occupation`: the batch's occupation named (exact, else the one contained), or error
+      `occupation_not_in_batch` (`details.options`).
+    - `level`: 五级..一级, or `invalid_level`; `level_not_in_batch` (`details.options`).
+    - `groups`: the batch's published occupation/level groups with `ready` (certificates still
+      collectable), `deadline`, `deadline_estimated`.
+    - `visit_window`: `first`..`last` working days a visit may take (from the notice, not before
+      today, to the group's last day), `estimated`; null until batch, occupation and level are known.
+    - `headcount_exceeds_list` (`details.ready`); `visit_date_outside_window` (`details.first`,
+      `last`), `visit_date_not_working_day` (`details.date`), `pickup_window_closed` (`details.last`).
+
+    `POST /applications` with `kind: organization` is refused with the first of these errors
+    (list mismatches as `not_on_list` with `details.reason`), `details.field` naming the field."""
+    check = check_organization(session, calendar=calendar, today=today, **body.model_dump())
+    return check.public()
+
+
+@router.get("/applications/{number}")
+def application(number: str, session: SessionDep,
+                x_application_token: Annotated[str | None, Header()] = None) -> dict:
+    """An application as `POST /applications` answered it (without the token), for whoever holds
+    its `access_token`: header `X-Application-Token`. 404 `not_found` when the number or the
+    token does not match, the same answer either way."""
+    app = _application_for_token(session, number, x_application_token)
+    if app is None:
+        raise not_found("未找到该申请，请核对申请编号。")
+    return application_public(app)
+
+
+def _application_for_token(session: Session, number: str, token: str | None) -> Application | None:
+    try:
+        app = application_by_number(session, number)
+    except AppError:
+        app = None
+    expected = app.access_token if app is not None else "-" * 32
+    matches = hmac.compare_digest(expected.encode(), (token or "").encode())
+    return app if app is not None and matches else None
 
 
 @router.get("/applications/{number}/contact-form", response_class=HTMLResponse)

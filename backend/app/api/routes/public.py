@@ -60,9 +60,11 @@ def office(session: SessionDep, code: str) -> dict:
 
 
 @router.get("/notices/{notice_id}")
-def notice(session: SessionDep, notice_id: int) -> dict:
-    """A published notice is public: where, until when, which batches."""
+def notice(session: SessionDep, notice_id: int, calendar: CalendarDep, today: TodayDep) -> dict:
+    """A published notice is public: where, which batches, and each batch's own last day
+    (`batches[].deadline`: `date`, `estimated`, `passed`, `rule` notice | national_exam,
+    `counted_from`)."""
     found = session.get(PickupNotice, notice_id)
     if found is None:
         raise AppError(404, "notice_not_found", "未找到该领证通知。")
-    return notice_public(session, found)
+    return notice_public(session, found, calendar, today)

@@ -21,7 +21,7 @@ from app.services.collections import record_collection, statistics
 from app.services.holders import application_public
 from app.services.lists import audit_detail, import_list
 from app.services.notices import notice_public, publish
-from app.services.notifications import deliveries_public, queue_for_notice
+from app.services.notifications import application_deliveries_public, deliveries_public, queue_for_notice
 from app.services.offices import office_by_code, upsert_offices
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -57,15 +57,23 @@ def import_published_list(
 
 @router.post("/notices", status_code=201)
 def publish_notice(body: NoticeRequest, session: SessionDep, actor: StaffDep,
-                   calendar: CalendarDep, settings: SettingsDep) -> dict:
+                   calendar: CalendarDep, settings: SettingsDep, today: TodayDep) -> dict:
+    """Publish a pickup notice for batches of one office. The answer is the notice as
+    `GET /notices/{id}` gives it (each batch with its own `deadline`), `subscribers_queued`,
+    and `warnings`: a 全国统考 batch whose 30 working days after the blanks' arrival ended
+    before the notice (or before today) is published all the same, with a warning
+    `national_exam_window_ended`."""
     office = office_by_code(session, body.office_code)
-    notice = publish(session, body, office, calendar)
+    publication = publish(session, body, office, calendar, today)
+    notice = publication.notice
     queued = queue_for_notice(session, notice.id, settings.push_channels)
     audit.record(session, actor=actor, action="notice_published", target=office.code,
                  detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos),
-                         "subscribers_queued": queued})
+                         "subscribers_queued": queued,
+                         "warnings": [w["code"] for w in publication.warnings]})
     session.commit()
-    return {**notice_public(session, notice), "subscribers_queued": queued}
+    return {**notice_public(session, notice, calendar, today), "subscribers_queued": queued,
+            "warnings": publication.warnings}
 
 
 @router.get("/notices/{notice_id}/deliveries")
@@ -75,18 +83,35 @@ def notice_deliveries(notice_id: int, session: SessionDep, actor: StaffDep) -> d
 
 @router.post("/applications/{number}/transitions")
 def transition(number: str, body: Transition, session: SessionDep, actor: StaffDep,
-               calendar: CalendarDep, today: TodayDep) -> dict:
+               calendar: CalendarDep, today: TodayDep, settings: SettingsDep) -> dict:
     """Move an application one step. The answer is the application as `POST /applications`
-    describes it, its `certificate` included, without the applicant's `access_token`."""
+    describes it, its `certificate` included, without the applicant's `access_token`.
+    受理, 不予受理, 退回, 办结 and (mail) 送达 are pushed to the holder's subscribed
+    conversations (`EXTERNAL_application_update`)."""
     app = move(session, application_by_number(session, number), body, actor=actor,
-               calendar=calendar, today=today)
+               calendar=calendar, today=today, push_channels=settings.push_channels)
     return application_public(app)
 
 
+@router.get("/applications/{number}/deliveries")
+def application_deliveries(number: str, session: SessionDep, actor: StaffDep) -> dict:
+    """What happened to each pushed decision on this application."""
+    app = application_by_number(session, number)
+    return {"number": app.number, "deliveries": application_deliveries_public(session, app.id)}
+
+
 @router.post("/collections", status_code=201)
-def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep) -> dict:
-    certs = record_collection(session, body, actor=actor)
-    return {"collected": [c.certificate_no for c in certs], "method": body.method}
+def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep, today: TodayDep) -> dict:
+    """Record a collection at the counter. 代领 and 单位 name the completed application
+    (`application_number`), or come without one (现场申请): `walk_in` is then
+    `{"proxy_name", "proxy_id_number"}` for 代领 or `{"organization_name", "collector_name",
+    "collector_id_number"}` for 单位, and the backend records a `counter` application per
+    certificate (代领) or per occupation and level (单位) with every step to 送达. A certificate
+    someone applied for is refused: `mail_application_open`, `proxy_application_open` or
+    `organization_application_open`, `details.number` naming that application."""
+    collection = record_collection(session, body, actor=actor, today=today)
+    return {"collected": [c.certificate_no for c in collection.certificates], "method": body.method,
+            "applications": [a.number for a in collection.applications]}
 
 
 @router.get("/statistics")
