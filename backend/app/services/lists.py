@@ -124,6 +124,8 @@ def _decode(data: bytes) -> str:
 
 def _cell_text(value: object) -> str:
     """A cell as the sheet shows it: whole numbers without '.0'."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -468,42 +470,66 @@ def _filled(cells: list) -> list:
     return found
 
 
-def _check_row(line: int, cells: list, columns: Columns, today: dt.date) -> tuple[dict | None, str, list[str]]:
-    """(the row ready to import or None, why not, warning codes)."""
-    raw = [cells[i] if i < len(cells) else "" for i in (columns.index[f] for f in HEADER)]
-    name, raw_id, raw_certificate_no, occupation, raw_level, raw_batch_no = map(_cell_text, raw)
-    reasons = []
-    name = normalize_name(name)
-    if not 1 <= len(name) <= 50:
-        reasons.append("姓名为空或过长")
-    id_number = ""
-    if isinstance(raw[1], float) and raw[1] >= 1e15:
-        reasons.append("身份证号被存成了数字（后几位已丢失），请把该列设为文本后重新填写")
-    else:
-        try:
-            id_number = normalize_id(raw_id, today=today)
-        except AppError as exc:
-            reasons.append(exc.message)
-    certificate_no = _code(raw_certificate_no, "证书编号", reasons)
-    if not 1 <= len(occupation) <= 60:
-        reasons.append("职业为空或过长")
-    level = find_level(raw_level)
-    if level is None:
-        reasons.append("等级应为五级、四级、三级、二级或一级（也可写作初级工、中级工、高级工、技师、高级技师）")
-    batch_no = _code(raw_batch_no, "鉴定批次号", reasons)
-    if reasons:
-        return None, "；".join(reasons), []
-    return ({"line": line, "holder_name": name, "id_number": id_number, "certificate_no": certificate_no,
-             "occupation": occupation, "level": level, "batch_no": batch_no},
-            "", certificate_no_warnings(certificate_no, level))
+class _RowCheck:
+    """Checks one data row; the few spellings of levels and batch numbers a list repeats
+    thousands of times are worked out once."""
+
+    def __init__(self, columns: Columns, today: dt.date) -> None:
+        self.positions = tuple(columns.index[f] for f in HEADER)
+        self.today = today
+        self.levels: dict[str, str | None] = {}
+        self.batch_nos: dict[str, tuple[str, str]] = {}  # raw -> (number, why not)
+
+    def holder_cells_filled(self, cells: list) -> bool:
+        """Name and ID both there: a data row, no need to look further."""
+        name, id_number = self.positions[0], self.positions[1]
+        return (len(cells) > max(name, id_number) and bool(_cell_text(cells[name]))
+                and bool(_cell_text(cells[id_number])))
+
+    def __call__(self, line: int, cells: list) -> tuple[dict | None, str, list[str]]:
+        """(the row ready to import or None, why not, warning codes)."""
+        raw = [cells[i] if i < len(cells) else "" for i in self.positions]
+        name, raw_id, raw_certificate_no, occupation, raw_level, raw_batch_no = map(_cell_text, raw)
+        reasons = []
+        name = normalize_name(name)
+        if not 1 <= len(name) <= 50:
+            reasons.append("姓名为空或过长")
+        id_number = ""
+        if isinstance(raw[1], float) and raw[1] >= 1e15:
+            reasons.append("身份证号被存成了数字（后几位已丢失），请把该列设为文本后重新填写")
+        else:
+            try:
+                id_number = normalize_id(raw_id, today=self.today)
+            except AppError as exc:
+                reasons.append(exc.message)
+        certificate_no, why_not = _code(raw_certificate_no, "证书编号")
+        if why_not:
+            reasons.append(why_not)
+        if not 1 <= len(occupation) <= 60:
+            reasons.append("职业为空或过长")
+        if raw_level not in self.levels:
+            self.levels[raw_level] = find_level(raw_level)
+        level = self.levels[raw_level]
+        if level is None:
+            reasons.append("等级应为五级、四级、三级、二级或一级（也可写作初级工、中级工、高级工、技师、高级技师）")
+        if raw_batch_no not in self.batch_nos:
+            self.batch_nos[raw_batch_no] = _code(raw_batch_no, "鉴定批次号")
+        batch_no, why_not = self.batch_nos[raw_batch_no]
+        if why_not:
+            reasons.append(why_not)
+        if reasons:
+            return None, "；".join(reasons), []
+        return ({"line": line, "holder_name": name, "id_number": id_number, "certificate_no": certificate_no,
+                 "occupation": occupation, "level": level, "batch_no": batch_no},
+                "", certificate_no_warnings(certificate_no, level))
 
 
-def _code(raw: str, label: str, reasons: list[str]) -> str:
+def _code(raw: str, label: str) -> tuple[str, str]:
+    """(the normalised certificate or batch number, or why it is refused)."""
     try:
-        return normalize_code(raw)
+        return normalize_code(raw), ""
     except RuleError as exc:
-        reasons.append(CODE_REASONS.get(exc.code, "{label}含有无法识别的字符").format(label=label))
-        return ""
+        return "", CODE_REASONS.get(exc.code, "{label}含有无法识别的字符").format(label=label)
 
 
 def _warning(line: int, code: str, **values: str) -> dict:
@@ -514,6 +540,7 @@ def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
                today: dt.date) -> tuple[list[dict], list[dict], list[dict]]:
     """(rows to import, bad rows, warnings) of the rows below the header. A row with a single
     cell that is not an ID number, after the last holder, is a note (制表人：…, 共35人)."""
+    check_row = _RowCheck(columns, today)
     parsed: list[dict] = []
     errors: list[dict] = []
     warnings: list[dict] = []
@@ -521,7 +548,7 @@ def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
     notes: list[tuple[int, list, str]] = []
 
     def check(line: int, cells: list) -> None:
-        row, reason, codes = _check_row(line, cells, columns, today)
+        row, reason, codes = check_row(line, cells)
         if row is not None and row["certificate_no"] in seen_numbers:
             row, reason = None, f"证书编号与第{seen_numbers[row['certificate_no']]}行重复"
         if row is None:
@@ -532,14 +559,15 @@ def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
         warnings.extend(_warning(line, code) for code in codes)
 
     for line, cells in rows:
-        filled = _filled(cells)
-        if len(filled) < 2:
-            text = _cell_text(filled[0]) if filled else ""
-            if not text:
-                continue
-            if find_id_number(text) is None:
-                notes.append((line, cells, text))
-                continue
+        if not check_row.holder_cells_filled(cells):
+            filled = _filled(cells)
+            if len(filled) < 2:
+                text = _cell_text(filled[0]) if filled else ""
+                if not text:
+                    continue
+                if find_id_number(text) is None:
+                    notes.append((line, cells, text))
+                    continue
         for note_line, note_cells, _ in notes:  # holders follow: these were rows, not notes
             check(note_line, note_cells)
         notes.clear()
