@@ -275,6 +275,16 @@ def test_a_file_of_data_without_a_header_does_not_echo_id_numbers(client, staff,
     assert response.json()["details"]["found"][1] == mask_id(id_number)
 
 
+def test_ignored_header_cells_are_reported_masked(client, staff, offices):
+    published = centre_list(3)
+    stray_id = published.holders[0]["id_number"]
+    published.rows[published.header_row - 1][-1] = f"备注（原{stray_id}）"
+    response = _post(client, staff, csv_file(published.rows))
+    assert response.status_code == 201, response.text
+    assert response.json()["columns"]["ignored"][-1] == f"备注（原{mask_id(stray_id)}）"
+    assert stray_id not in response.text
+
+
 def test_a_note_between_holders_is_a_bad_row_not_a_footer(client, staff, offices, session):
     published = centre_list(9)
     note_line = published.line_of(5)

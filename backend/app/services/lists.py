@@ -439,7 +439,7 @@ def _columns(line: int, texts: list[str], fields: list[str | None]) -> Columns:
     for position, (text, name) in enumerate(zip(texts, fields)):
         if name is None:
             if text:
-                ignored.append(text)
+                ignored.append(mask_for_log(text))
         elif name in index:
             twice.setdefault(name, [texts[index[name]]]).append(text)
         else:
