@@ -316,3 +316,15 @@ def test_codes_too_long_or_meaningless_are_bad_rows(client, staff, offices, sess
     errors = {e["line"]: e["reason"] for e in response.json()["details"]["errors"]}
     assert set(errors) == {2, 3}
     assert "证书编号超过40个字符" in errors[2] and "鉴定批次号" in errors[3]
+
+
+def test_warnings_are_all_counted_and_the_first_of_each_kind_shown(client, staff, offices, session):
+    people = older_holders(150, seed=1977)
+    rows = [list(HEADER)] + [[n, i, f"ZS{k:08d}", "电工", "四级", "JD2026-07"] for k, (n, i) in enumerate(people)]
+    rows += [["共150人"]]
+    response = _post(client, staff, csv_file(rows), dry_run="1")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["warning_counts"] == {"footer_ignored": 1, "unusual_certificate_no": 150}
+    assert _warning_lines(body, "unusual_certificate_no") == list(range(2, 102))
+    assert _warning_lines(body, "footer_ignored") == [152]

@@ -63,7 +63,7 @@ MAX_XLSX_PARTS = 10_000
 MAX_CSV_COMMAS_PER_LINE = 20 * MAX_COLUMNS  # more is refused before the line is split
 
 MAX_REPORTED_ERRORS = 200
-MAX_REPORTED_WARNINGS = 200
+MAX_REPORTED_WARNINGS = 100  # of each kind; all are counted
 CHUNK = 1000
 
 FOOTER_IGNORED = "footer_ignored"
@@ -97,8 +97,7 @@ class ImportResult:
     unchanged: int = 0
     batches: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # -> certificates
     columns: Columns | None = None
-    warnings: list[dict] = field(default_factory=list)
-    warning_counts: Counter[str] = field(default_factory=Counter)
+    warnings: Warnings = field(default_factory=lambda: Warnings())
     dry_run: bool = False
 
 
@@ -482,9 +481,11 @@ class _RowCheck:
 
     def holder_cells_filled(self, cells: list) -> bool:
         """Name and ID both there: a data row, no need to look further."""
-        name, id_number = self.positions[0], self.positions[1]
-        return (len(cells) > max(name, id_number) and bool(_cell_text(cells[name]))
-                and bool(_cell_text(cells[id_number])))
+        for position in self.positions[:2]:
+            value = cells[position] if position < len(cells) else None
+            if value is None or value == "" or (type(value) is str and value.isspace()):
+                return False
+        return True
 
     def __call__(self, line: int, cells: list) -> tuple[dict | None, str, list[str]]:
         """(the row ready to import or None, why not, warning codes)."""
@@ -532,18 +533,31 @@ def _code(raw: str, label: str) -> tuple[str, str]:
         return "", CODE_REASONS.get(exc.code, "{label}含有无法识别的字符").format(label=label)
 
 
-def _warning(line: int, code: str, **values: str) -> dict:
-    return {"line": line, "code": code, "message": WARNING_MESSAGES[code].format(**values)}
+@dataclass
+class Warnings:
+    """Every warning counted, the first of each kind kept with its line: a province whose
+    numbers all look unusual would otherwise fill the answer."""
+
+    shown: list[dict] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, line: int, code: str, **values: str) -> None:
+        self.counts[code] += 1
+        if self.counts[code] <= MAX_REPORTED_WARNINGS:
+            self.shown.append({"line": line, "code": code, "message": WARNING_MESSAGES[code].format(**values)})
+
+    def public(self) -> list[dict]:
+        return sorted(self.shown, key=lambda w: w["line"])
 
 
 def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
-               today: dt.date) -> tuple[list[dict], list[dict], list[dict]]:
+               today: dt.date) -> tuple[list[dict], list[dict], Warnings]:
     """(rows to import, bad rows, warnings) of the rows below the header. A row with a single
     cell that is not an ID number, after the last holder, is a note (制表人：…, 共35人)."""
     check_row = _RowCheck(columns, today)
     parsed: list[dict] = []
     errors: list[dict] = []
-    warnings: list[dict] = []
+    warnings = Warnings()
     seen_numbers: dict[str, int] = {}
     notes: list[tuple[int, list, str]] = []
 
@@ -556,7 +570,8 @@ def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
             return
         seen_numbers[row["certificate_no"]] = line
         parsed.append(row)
-        warnings.extend(_warning(line, code) for code in codes)
+        for code in codes:
+            warnings.add(line, code)
 
     for line, cells in rows:
         if not check_row.holder_cells_filled(cells):
@@ -574,7 +589,8 @@ def check_rows(rows: Iterator[tuple[int, list]], columns: Columns,
         check(line, cells)
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
-    warnings.extend(_warning(line, FOOTER_IGNORED, text=mask_for_log(text)[:60]) for line, _, text in notes)
+    for line, _, text in notes:
+        warnings.add(line, FOOTER_IGNORED, text=mask_for_log(text)[:60])
     return parsed, errors, warnings
 
 
@@ -603,19 +619,17 @@ def import_list(session: Session, *, filename: str, data: bytes, office: Office,
             result.unchanged += 1
         else:
             errors.append({"line": row["line"], "reason": "证书编号已存在，但姓名、身份证号或批次与已有记录不一致"})
-    warnings.sort(key=lambda w: w["line"])
     if errors:
         errors.sort(key=lambda e: e["line"])
         counted = f"至少{len(errors)}行" if len(errors) >= MAX_REPORTED_ERRORS else f"{len(errors)}行"
         raise AppError(422, "import_rejected",
                        f"文件中有{counted}不符合要求，整份文件未导入，请修改后重新上传。",
                        details={"errors": errors[:MAX_REPORTED_ERRORS], "columns": columns.public(),
-                                "warnings": warnings[:MAX_REPORTED_WARNINGS], "dry_run": dry_run})
+                                "warnings": warnings.public(), "dry_run": dry_run})
 
     result.imported = len(fresh)
     result.batches = Counter((r["batch_no"], r["occupation"], r["level"]) for r in parsed)
     result.warnings = warnings
-    result.warning_counts = Counter(w["code"] for w in warnings)
     if dry_run:
         return result
     batch_ids = _batches(session, fresh, office, exam_type, blanks_arrived_on)
@@ -666,8 +680,8 @@ def result_public(result: ImportResult) -> dict:
         "batches": [{"batch_no": b, "occupation": o, "level": lv, "certificates": n}
                     for (b, o, lv), n in sorted(result.batches.items())],
         "columns": result.columns.public() if result.columns else None,
-        "warnings": result.warnings[:MAX_REPORTED_WARNINGS],
-        "warning_counts": dict(sorted(result.warning_counts.items())),
+        "warnings": result.warnings.public(),
+        "warning_counts": dict(sorted(result.warnings.counts.items())),
     }
 
 
@@ -675,7 +689,7 @@ def audit_detail(result: ImportResult, filename: str) -> dict:
     return {"file": mask_for_log(filename), "dry_run": result.dry_run, "imported": result.imported,
             "unchanged": result.unchanged, "batches": sorted("/".join(b) for b in result.batches),
             "columns": result.columns.public() if result.columns else None,
-            "warning_counts": dict(sorted(result.warning_counts.items()))}
+            "warning_counts": dict(sorted(result.warnings.counts.items()))}
 
 
 def preview_refused_detail(error: AppError, filename: str) -> dict:
