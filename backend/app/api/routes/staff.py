@@ -19,7 +19,7 @@ from app.services.applications import application_by_number, move
 from app.services.calendar import parse_holiday_file, replace_year
 from app.services.collections import record_collection, statistics
 from app.services.holders import application_public
-from app.services.lists import audit_detail, import_list
+from app.services.lists import audit_detail, import_list, preview_refused_detail, result_public
 from app.services.notices import notice_public, publish
 from app.services.notifications import application_deliveries_public, deliveries_public, queue_for_notice
 from app.services.offices import office_by_code, upsert_offices
@@ -31,12 +31,16 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 @router.post("/lists", status_code=201)
 def import_published_list(
-    session: SessionDep, actor: StaffDep, today: TodayDep,
+    session: SessionDep, actor: StaffDep, today: TodayDep, response: Response,
     file: Annotated[UploadFile, File()],
     office_code: Annotated[str, Form()],
     exam_type: Annotated[Literal["local", "national"], Form()] = "local",
     blanks_arrived_on: Annotated[dt.date | None, Form()] = None,
+    dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
+    """Import a published list; with `dry_run`, check it all and answer what an import would
+    do (200), writing nothing but the audit entry, so staff see bad rows before anything is
+    written."""
     # A plain def: FastAPI runs it in the thread pool, so parsing and inserting a large list does
     # not hold up the event loop (and with it every other request) for the whole import.
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
@@ -45,14 +49,23 @@ def import_published_list(
     if exam_type == "national" and blanks_arrived_on is None:
         raise AppError(422, "blanks_date_required", "全国统考名单需要填写空白证书送达日期。")
     office = office_by_code(session, office_code)
-    result = import_list(session, filename=file.filename or "", data=data, office=office,
-                         exam_type=exam_type, blanks_arrived_on=blanks_arrived_on, today=today)
-    audit.record(session, actor=actor, action="list_imported", target=office.code,
-                 detail=audit_detail(result, file.filename or ""))
+    target, filename = office.code, file.filename or ""
+    try:
+        result = import_list(session, filename=filename, data=data, office=office, exam_type=exam_type,
+                             blanks_arrived_on=blanks_arrived_on, today=today, dry_run=dry_run)
+    except AppError as exc:
+        if dry_run:  # a preview that finds bad rows is a preview all the same
+            session.rollback()
+            audit.record(session, actor=actor, action="list_previewed", target=target,
+                         detail=preview_refused_detail(exc, filename))
+            session.commit()
+        raise
+    audit.record(session, actor=actor, action="list_previewed" if dry_run else "list_imported",
+                 target=target, detail=audit_detail(result, filename))
     session.commit()
-    return {"imported": result.imported, "unchanged": result.unchanged,
-            "batches": [{"batch_no": b, "occupation": o, "level": lv}
-                        for b, o, lv in sorted(result.batches)]}
+    if dry_run:
+        response.status_code = 200
+    return result_public(result)
 
 
 @router.post("/notices", status_code=201)
