@@ -77,8 +77,8 @@ def test_each_decision_reaches_every_conversation_of_the_holder_once(client, sta
     assert (linked.channel, linked.holder_name, linked.id_number) == ("wechat", holder.holder_name, holder.id_number)
     assert dispatcher.run_once() == 0  # the applicant is not sent the pickup notice again
     number, cert = app["number"], app["certificate"]
-    common = {"application_number": number, "kind": "mail", "occupation": "育婴员", "level": "四级",
-              "certificate_no": cert["certificate_no"]}
+    common = {"application_number": number, "kind": "mail", "certificate_occupation": "育婴员",
+              "certificate_level": "四级", "certificate_no": cert["certificate_no"]}
 
     _move(client, staff, number, "accepted")
     _move(client, staff, number, "reviewing")  # not a decision: not pushed

@@ -129,7 +129,10 @@ def step_entities(step: ApplicationStep) -> dict:
     entities: dict[str, object] = {
         "application_number": app.number, "kind": app.kind, "state": step.state,
         "reason": mask_ids_in_text(step.reason) if step.reason else None,
-        "occupation": cert.occupation, "level": cert.level, "certificate_no": cert.certificate_no,
+        # Not `occupation` / `level`: those are the NLU's entities, and the organisation form
+        # fills its slots from them; a decision pushed during that form must fill none.
+        "certificate_occupation": cert.occupation, "certificate_level": cert.level,
+        "certificate_no": cert.certificate_no,
     }
     if step.state in (ApplicationState.COMPLETED, ApplicationState.DELIVERED) and app.delivery_due_on:
         entities.update(delivery_due_on=app.delivery_due_on.isoformat(),
