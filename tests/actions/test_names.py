@@ -92,8 +92,11 @@ QUESTIONS_AND_COMMANDS = [
     "收费吗", "费用", "时间", "何时领", "要多久", "多久能拿", "邮寄", "寄到家", "代领", "单位领取", "公司领证",
     "通知我", "订阅", "全国统考", "有何依据", "政策依据", "依据呢", "电子证书", "電子證書", "证书丢了", "證書遺失",
     "扫码验真", "讲个笑话", "天气预报", "背首古诗", "王依法吗", "是王依法吗？", "宇文知秋?", "上班時間", "幾點下班",
-    "转真人", "找真人",
+    "转真人", "找真人", "为什么要名字", "帮我查一下", "委托别人领", "单位统一领", "哈哈",
 ]
+# Of those, the ones the project's model is unsure about (ask_fee 0.46, out_of_scope 0.78,
+# ask_legal_basis 0.58) or takes for an answer (inform 0.91-0.99): they are not names either.
+SENTENCES = ["要多久", "多久能拿", "为什么要名字", "委托别人领", "单位统一领", "公司领证", "帮我查一下"]
 
 
 @pytest.mark.parametrize("text", QUESTIONS_AND_COMMANDS)
@@ -139,3 +142,25 @@ async def test_a_name_is_taken_only_at_a_name_question(domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     tracker = at_name_prompt("王依法", "ask_legal_basis", 0.99, "status_form", "id_number", {"person_name": "王芳"})
     assert await ValidateStatusForm().run(dispatcher, tracker, domain) == []
+
+
+@pytest.mark.parametrize("text", SENTENCES)
+def test_sentences_are_not_names(text: str) -> None:
+    assert check_person_name(text).problem == "utter_invalid_name"
+
+
+@pytest.mark.parametrize("text", SENTENCES)
+async def test_an_unsure_question_that_is_a_sentence_is_left_to_the_rules(text: str, domain: dict) -> None:
+    for action, form, slot, filled in NAME_PROMPTS:
+        dispatcher = CollectingDispatcher()
+        tracker = at_name_prompt(text, "ask_fee", 0.46, form, slot, filled)
+        assert await action().run(dispatcher, tracker, domain) == [], (form, slot)
+
+
+@pytest.mark.parametrize("text, name", [("李不凡", "李不凡"), ("哈力克", "哈力克"), ("张王丽华", "张王丽华"),
+                                        ("索南达杰", "索南达杰"), ("多吉", "多吉")])
+async def test_names_the_classifier_is_unsure_about_are_still_names(text: str, name: str, domain: dict) -> None:
+    # 李不凡 is not plainly a name (不), but a name all the same when the classifier is unsure.
+    events = await ValidateStatusForm().run(
+        CollectingDispatcher(), at_name_prompt(text, "ask_fee", 0.5, "status_form", "person_name", {}), domain)
+    assert events == [SlotSet("person_name", name)]
