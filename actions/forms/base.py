@@ -89,7 +89,7 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
     text = (message.get("text") or "").strip()
     if not text or text.startswith("/") or (from_entity and not check(text).ok):
         return {}
-    pushed = (message.get("intent") or {}).get("name", "").startswith("EXTERNAL_")
+    pushed = ((message.get("intent") or {}).get("name") or "").startswith("EXTERNAL_")
     if plainly is not None and not pushed and plainly(text):
         return {slot: text}
     if leaves_the_question(tracker):
