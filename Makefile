@@ -68,7 +68,7 @@ validate: $(RASA_VENV)/.installed ## rasa data validate
 test-rasa: $(RASA_VENV)/.installed validate train ## Shared rules on Python 3.10, action tests against a real backend, then the test stories
 	$(RASA_VENV)/bin/python -m pytest packages/pickup_rules/tests -q -p no:cacheprovider
 	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider --ignore=tests/browser
-	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
+	$(RASA) test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core
 
 test-browser: venvs train ## Widget and hotline guide in headless Chromium against the three real servers
 	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (make system-deps)"; exit 1; }

@@ -65,32 +65,124 @@ IDENTITY_SLOTS = ("person_name", "id_number", "id_masked")
 
 
 # -- names ----------------------------------------------------------------------------
-
+# A name may hold any Han character: the CJK extensions (陈䶮, 李𬌗), compatibility
+# ideographs and 〇 as well as the common block.
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 _NAME_PREFIX = re.compile(r"^(我的名字是|我的名字叫|名字是|名字叫|名字|姓名是|姓名|我叫|我是|叫|是|本人)[：:\s]*")
 _NAME_SUFFIX = re.compile(r"[。.!！,，~～]*$")
-_CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}([·•・][\u4e00-\u9fff]{1,10})*")
+_CHINESE_NAME = re.compile(f"[{_HAN}]{{1,6}}(·[{_HAN}]{{1,10}})*")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]{1,48}[A-Za-z]")
-_NOT_NAMES = {"你好", "您好", "好的", "是的", "不是", "对的", "谢谢", "不知道", "没有", "不用", "可以", "算了",
-              "不办了", "取消", "不要了", "在吗", "人工", "转人工", "确认", "修改"}
+_DOT = re.compile(f"[•・∙‧.．](?=[{_HAN}])")
+# Short replies that are never a name: courtesies, yes and no, and the short commands and
+# questions applicants type at any prompt. Several start with a surname (查, 单, 何, 费, 时,
+# 申…), so a name-shaped reply is checked against this table before anything else.
+NOT_A_NAME = frozenset({
+    "你好", "您好", "好的", "好滴", "是的", "不是", "对的", "对对", "谢谢", "多谢", "不知道", "没有", "不用", "可以",
+    "算了", "再见", "拜拜", "在吗", "确认", "确定", "修改", "重填", "继续", "收到", "明白", "知道了", "哈哈",
+    "不办了", "不查了", "不要了", "不用了", "取消", "退出", "停止", "结束", "返回", "重来", "重新开始",
+    "人工", "转人工", "人工客服", "客服", "帮助", "菜单",
+    "查询", "查一下", "查下", "查查", "查看", "查进度", "查询进度", "查状态", "查证书", "查结果", "查名单",
+    "进度", "状态", "单位", "单位领", "单位领取", "单位领证", "公司领", "公司领取", "代领", "代办", "委托",
+    "邮寄", "寄到家", "快递", "本人", "本人领取", "自己领", "申请", "申请邮寄", "申请代领",
+    "何时", "何时领", "何地", "何处", "几时", "多久", "多少钱", "费用", "收费", "时间", "明天", "今天", "地址",
+    "电话", "材料", "通知", "通知我", "期限", "补办", "依据", "全国统考",
+})
+# The commoner single surnames (about 400) and the compound ones.
+COMMON_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪"
+    "梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车"
+    "项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲"
+    "虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚"
+    "花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌"
+    "母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智"
+    "幸奉植衡富尧闭由寿")
+COMPOUND_SURNAMES = ("欧阳", "上官", "司马", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+                     "司徒", "夏侯", "令狐", "端木", "南宫", "独孤", "呼延", "西门", "钟离", "轩辕", "闻人",
+                     "万俟", "澹台", "公冶", "太史", "申屠", "濮阳", "拓跋", "百里", "东郭", "完颜", "左丘")
+# Never in a name: pronouns and sentence particles; a question mark or a final 吗, 呢, 不…
+# asks something.
+_PARTICLES = re.compile(r"[我你您咱俺他她它们們这這的了吗嗎呢吧么麼啊呀哦嗯呗唄啦嘛噢喔诶欸喂嘿呵?？]")
+_QUESTION_END = re.compile(r"[?？]|[吗嗎呢么麼嘛吧啊呀哦呗不没]$")
+_NEGATION = re.compile(r"[不没沒]")
+# Words of a question, a request, a greeting or this domain, in simplified and traditional
+# characters: a reply holding one reads as a sentence, unless it is a surname with a short
+# given name (王依法, 周证, 郑多久 are names).
+_SENTENCE_WORDS = (
+    # questions
+    "什么", "甚么", "啥", "怎", "咋", "哪", "几", "幾", "多少", "多久", "多长", "何", "谁", "誰", "是否", "能否",
+    # requests, refusals, stopping
+    "不", "没", "沒", "别", "別", "要", "能", "会", "會", "想", "请", "請", "帮", "幫", "给", "給", "可以", "需要",
+    "取消", "撤销", "停", "放弃", "中止", "终止", "退", "打住", "算了", "订阅", "訂閱", "转", "轉", "找", "真人",
+    # greetings and chit-chat
+    "好", "早安", "晚安", "再见", "再見", "见", "見", "谢", "謝", "感", "个", "個", "讲", "講", "说", "說", "唱",
+    "写", "寫", "聊", "吃", "玩", "天气", "天氣", "诗", "詩",
+    # this domain
+    "证", "證", "书", "書", "领", "領", "寄", "邮", "郵", "递", "遞", "办", "辦", "查", "补", "補", "带", "帶",
+    "材料", "地址", "电话", "電話", "费", "費", "钱", "錢", "时间", "時間", "期限", "通知", "人工", "客服",
+    "进度", "進度", "状态", "狀態", "申请", "申請", "代", "委托", "委託", "单位", "單位", "公司", "身份",
+    "名字", "姓名", "电子", "電子", "扫", "掃", "码", "碼", "验", "驗", "依据", "依據", "政策", "法律", "条文",
+    "原文", "遗失", "遺失", "丢", "丟",
+)
+_SENTENCE = re.compile("|".join(_SENTENCE_WORDS))
+_NUMBER_LABEL = re.compile(r"(身份证号码|身份证号|身份证|电话号码|电话|手机号码|手机号|手机)[是为：:]?\s*[\dXx\-]*")
+
+
+def surname_and_given_name(text: str) -> bool:
+    """王依法, 宇文知秋: a common or compound surname, then a given name of one or two characters."""
+    surname = next((s for s in COMPOUND_SURNAMES if text.startswith(s)),
+                   text[:1] if text[:1] in COMMON_SURNAMES else None)
+    return surname is not None and 1 <= len(text) - len(surname) <= 2
+
+
+def reads_as_a_sentence(text: str) -> bool:
+    """True for Han text that is a sentence rather than a name: a pronoun or particle, or a
+    word of a question or request (要多久, 委托别人领) outside a surname with a short given name."""
+    return bool(_PARTICLES.search(text)) or (not surname_and_given_name(text) and bool(_SENTENCE.search(text)))
+
+
+def _without_numbers(raw: object) -> str:
+    """The reply without the ID number or phone it may carry, nor their labels: only when it
+    carries digits, so that 皇甫电话 stays a name."""
+    text = str(raw or "").strip()
+    if not re.search(r"\d", text):
+        return text
+    found_id = find_id_number(text)
+    text = text.replace(found_id, " ") if found_id else text
+    return _NUMBER_LABEL.sub(" ", text).strip()
 
 
 def check_person_name(raw: object) -> Check:
-    """A name typed alone or with other details ("陈小明，身份证3301…"): the first part."""
-    raw_text = str(raw or "")
-    found_id = find_id_number(raw_text)
-    text = _NAME_PREFIX.sub("", (raw_text.replace(found_id, " ") if found_id else raw_text).strip())
-    text = re.sub(r"(身份证号码|身份证号|身份证|电话|手机)[是为：:]?\s*[\dXx\-]*", " ", text)
+    """A name typed alone or with other details ("陈小明，身份证3301…"): the first part.
+    A question (吗, 呢, ？), a short command (`NOT_A_NAME`) or a sentence
+    (`reads_as_a_sentence`) is not one."""
+    text = _NAME_PREFIX.sub("", _without_numbers(raw))
     parts = [p for p in re.split(r"[\s,，;；、]+", text) if p]
     text = parts[0] if parts else ""
     if re.fullmatch(r"[A-Za-z]+", text) and len(parts) > 1 and all(re.fullmatch(r"[A-Za-z]+", p) for p in parts):
         text = " ".join(parts)
-    text = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", text)).strip()
-    text = re.sub(r"[•・∙‧.．](?=[\u4e00-\u9fff])", "·", text)
-    if _CHINESE_NAME.fullmatch(text) and 2 <= len(text) <= 20 and text not in _NOT_NAMES:
+    text = _DOT.sub("·", _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", text)).strip())
+    if _QUESTION_END.search(text) or text in NOT_A_NAME:
+        return Check(problem="utter_invalid_name")
+    if _CHINESE_NAME.fullmatch(text) and 2 <= len(text) <= 20 and not reads_as_a_sentence(text):
         return Check(text)
     if _LATIN_NAME.fullmatch(text):
         return Check(text)
     return Check(problem="utter_invalid_name")
+
+
+def plainly_a_name(raw: object) -> bool:
+    """True when a reply to "what is the name" is surely a name, whatever the classifier
+    thinks of it: names made of this domain's words (王依法, 郑多久) read as questions to it.
+
+    Surely a name: the reply is a name alone (`check_person_name`, which lets a surname with
+    a short given name hold any word) and either has a middle dot (阿依古丽·买买提) or is
+    two to four Han characters without a negation (王依法, 宇文知秋, 巴特尔)."""
+    text = _DOT.sub("·", re.sub(r"[\s,，;；、。.!！~～]+$", "", _NAME_PREFIX.sub("", _without_numbers(raw))))
+    if check_person_name(text).value != text:  # not a name, or not the name alone
+        return False
+    return "·" in text or (bool(re.fullmatch(f"[{_HAN}]{{2,4}}", text)) and not _NEGATION.search(text))
 
 
 # -- phone numbers and postal addresses -------------------------------------------------

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.forms.base import SubmissionFormValidation, checked, free_text_answer, id_slot, name_slot
+from actions.forms.base import SubmissionFormValidation, checked, free_text_answer, id_slot, name_answer, name_slot
 from actions.forms.certificates import CertificateChoiceValidation
 from actions.validation import (
     check_address,
@@ -20,7 +20,6 @@ from actions.validation import (
     check_level,
     check_occupation,
     check_organization_name,
-    check_person_name,
     check_phone,
     check_visit_date,
 )
@@ -53,7 +52,7 @@ class ValidateProxyForm(CertificateChoiceValidation):
 
     async def extract_proxy_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "proxy_name", check_person_name, over_entity=True)
+        return name_answer(tracker, "proxy_name")
 
     async def extract_proxy_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -98,7 +97,7 @@ class ValidateOrganizationForm(SubmissionFormValidation):
 
     async def extract_collector_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "collector_name", check_person_name, over_entity=True)
+        return name_answer(tracker, "collector_name")
 
     async def extract_collector_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: DomainDict) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.validation import Check, check_id_number, check_person_name, find_id_number, mask_id
+from actions.validation import Check, check_id_number, check_person_name, find_id_number, mask_id, plainly_a_name
 
 # Intents answered by a rule in the middle of a form, after which the form goes on
 # (data/rules/interruptions.yml and stop.yml), the pushed pickup notice included. A message
@@ -68,16 +68,18 @@ def leaves_the_question(tracker: Tracker) -> bool:
 
 
 def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check], *,
-                     over_entity: bool = False) -> dict[str, Any]:
+                     over_entity: bool = False, plainly: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """The latest message's text as a candidate for `slot`, when the form just asked for it.
 
     Names and addresses are often classified as something else (a bare name as `affirm`,
     an address as `request_mail` inside the mail form); their text is still the answer.
     Only a message that confidently leaves the question (a question, a pushed notice,
     another task: `leaves_the_question`), or does so unsurely with a text that is not a
-    valid answer, is left to the rules. Button payloads and values an entity already gave
-    are not overwritten, unless `over_entity` and the whole text is itself a valid answer
-    (entity extraction often cuts names and addresses short: 吴建国 -> 建国)."""
+    valid answer, is left to the rules; not even then when `plainly(text)` says the text
+    is surely an answer (a name made of this domain's words: 王依法). Button payloads and
+    values an entity already gave are not overwritten, unless `over_entity` and the whole
+    text is itself a valid answer (entity extraction often cuts names and addresses short:
+    吴建国 -> 建国)."""
     if tracker.get_slot("requested_slot") != slot:
         return {}
     from_entity = slot in tracker.slots_to_validate()
@@ -87,6 +89,9 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
     text = (message.get("text") or "").strip()
     if not text or text.startswith("/") or (from_entity and not check(text).ok):
         return {}
+    pushed = ((message.get("intent") or {}).get("name") or "").startswith("EXTERNAL_")
+    if plainly is not None and not pushed and plainly(text):
+        return {slot: text}
     if leaves_the_question(tracker):
         # An intent without a confidence was not guessed by the classifier: a pushed notice
         # (Rasa's trigger_intent, text "EXTERNAL: …") or a button payload.
@@ -94,6 +99,12 @@ def free_text_answer(tracker: Tracker, slot: str, check: Callable[[str], Check],
         if confidence is None or confidence >= SURE or not check(text).ok:
             return {}
     return {slot: text}
+
+
+def name_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The reply to a name question (`person_name`, `proxy_name`, `collector_name`): a reply
+    that is plainly a name is the name, whatever the classifier made of it."""
+    return free_text_answer(tracker, slot, check_person_name, over_entity=True, plainly=plainly_a_name)
 
 
 def checked(slot: str, value: Any, check: Callable[[Any], Check], dispatcher: CollectingDispatcher,
@@ -182,7 +193,7 @@ class ApplicantFormValidation(TaskFormValidation, ABC):
 
     async def extract_person_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
-        return free_text_answer(tracker, "person_name", check_person_name, over_entity=True)
+        return name_answer(tracker, "person_name")
 
     async def extract_id_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bot.wechat_format import TTLCache, render_message
 
 NOTICE = ("您的技能人员国家职业资格证书已可领取。\n\n"
           "电工 四级\n\n"
-          "2026年10月20日前\n\n"
+          "最迟于2026年10月20日（含当日）\n\n"
           "领取时请携带本人身份证原件。")
 
 
@@ -57,7 +57,7 @@ async def test_out_of_window_falls_back_to_the_template_message(recorder):
         "data": {
             "first": {"value": "您的技能人员国家职业资格证书已可领取。"},
             "keyword1": {"value": "电工 四级"},
-            "keyword2": {"value": "2026年10月20日前"},
+            "keyword2": {"value": "最迟于2026年10月20日（含当日）"},
             "remark": {"value": "领取时请携带本人身份证原件。"},
         },
     }]
