@@ -13,6 +13,7 @@ from servers import Stack
 # The demo people of backend/app/demo.py.
 READY = ("陈小明", "330106199001010018")
 READY_MASKED = "330106********0018"
+RETURNED = ("孙丽娟", "330102198503150029")  # a mail application 退回 with a reason
 HOTLINE = "12333"
 TURN_TIMEOUT = 45_000  # ms: the first turns after the model loads are slow on 2 shared cores
 

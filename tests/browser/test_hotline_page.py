@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from browser_helpers import READY, READY_MASKED, TURN_TIMEOUT
+from browser_helpers import READY, READY_MASKED, RETURNED, TURN_TIMEOUT
 from playwright.sync_api import Page, expect
 from servers import REPO, Stack
 
@@ -59,7 +59,20 @@ def test_agent_looks_up_a_callers_status_with_a_masked_id(page: Page, stack: Sta
     expect(result).to_contain_text(READY_MASKED)
     expect(result).to_contain_text("陈小明")
     expect(result).to_contain_text("杭州")
+    expect(result).to_contain_text("（含当日）（自通知发布起10个工作日）")
     assert id_number not in page.content()
+
+
+def test_agent_sees_a_returned_application_and_its_reason(page: Page, stack: Stack):
+    log_in(page, stack)
+    name, id_number = RETURNED
+    page.get_by_label("姓名").fill(name)
+    page.get_by_label("身份证号").fill(id_number)
+    page.locator("#status-form").get_by_role("button", name="查询").click()
+    result = page.locator("#status-result")
+    expect(result).to_contain_text("未受理的申请")
+    expect(result).to_contain_text("退回")
+    expect(result).to_contain_text("收件地址无法投递")
 
 
 def test_a_wrong_token_asks_for_it_again(page: Page, stack: Stack):

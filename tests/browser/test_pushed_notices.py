@@ -1,6 +1,7 @@
 """A published pickup notice reaches every subscriber on its list exactly once, on the
 channel they subscribed from: a visitor with the widget open (socket.io) and a WeChat
-follower (customer-service message through the recorder that plays WeChat's API)."""
+follower (customer-service message through the recorder that plays WeChat's API). The
+office's decisions on an application reach the conversation that applied, once each."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 import requests
 from browser_helpers import ask_materials, bot_bubbles, open_demo, session_id
+from pickup_rules.identity import with_check_digit
 from playwright.sync_api import Page, expect
 from servers import FIXED_TODAY, Stack
 
@@ -16,9 +18,7 @@ from tests.channels.recorder import CUSTOM_SEND
 ANNOUNCEMENT = "证书领取通知已发布"
 
 
-def _id(first17: str) -> str:
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+_id = with_check_digit
 
 
 def _staff(stack: Stack) -> dict[str, str]:
@@ -73,3 +73,39 @@ def test_a_published_notice_reaches_the_web_and_the_wechat_subscriber_once(page:
     expect(announcement).to_have_count(1)
     expect(where).to_have_count(1)
     assert len([m for m in stack.wechat.sent(CUSTOM_SEND) if m.get("touser") == openid]) == 1
+
+
+def test_decisions_on_an_application_reach_the_conversation_that_applied(page: Page, stack: Stack):
+    open_demo(page, stack)
+    ask_materials(page)
+    sid = session_id(page)
+    person = ("决定甲", _id("33011019630505774"))  # born 1963, 余杭区 (listed from 2001)
+    batch = f"JDDECIDE{int(time.time()) % 100000:05d}"
+    rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号", f"{person[0]},{person[1]},ZS{batch}0,电工,四级,{batch}"]
+    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=_staff(stack), timeout=30,
+                             data={"office_code": "330100"},
+                             files={"file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
+    assert imported.status_code == 201, imported.text
+    notice = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30, json={
+        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
+    assert notice.status_code == 201, notice.text
+    applied = requests.post(f"{stack.backend.url}/api/v1/applications", timeout=30,
+                            headers={"Idempotency-Key": f"decide-{sid}"}, json={
+                                "kind": "mail", "name": person[0], "id_number": person[1], "phone": "13800138000",
+                                "address": "浙江省杭州市余杭区良渚街道玉鸟路3号", "channel": "socketio",
+                                "conversation_id": sid})
+    assert applied.status_code == 201, applied.text
+    number = applied.json()["number"]
+    for to, extra in (("accepted", {}), ("returned", {"reason": "收件地址缺少门牌号，请补充后重新申请"})):
+        moved = requests.post(f"{stack.backend.url}/api/v1/staff/applications/{number}/transitions",
+                              headers=_staff(stack), json={"to": to, **extra}, timeout=30)
+        assert moved.ok, moved.text
+    accepted = bot_bubbles(page).filter(has_text=f"（编号{number}）已受理")
+    returned = bot_bubbles(page).filter(has_text="已被领证机构退回，原因：收件地址缺少门牌号")
+    expect(accepted).to_have_count(1, timeout=60_000)
+    expect(returned).to_have_count(1, timeout=60_000)
+    # The applying conversation is not sent the pickup notice it no longer needs.
+    expect(bot_bubbles(page).filter(has_text=ANNOUNCEMENT)).to_have_count(0)
+    time.sleep(5)  # two more dispatcher rounds: nobody is told twice
+    expect(accepted).to_have_count(1)
+    expect(returned).to_have_count(1)

@@ -5,24 +5,29 @@ pushed message, the mobile layout, escaping, and Rasa going away."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.server
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from browser_helpers import (HOTLINE, READY, ask_materials, bot_bubbles, open_demo, say, session_id, status, user_bubbles,
-                             user_texts, wait_for_reply)
+from browser_helpers import (HOTLINE, READY, RETURNED, ask_materials, bot_bubbles, open_demo, say, session_id, status,
+                             user_bubbles, user_texts, wait_for_reply)
+from pickup_rules.testing import make_id
 from playwright.sync_api import Page, Route, expect
-from servers import Stack
+from servers import FIXED_TODAY, Stack
 
 # The mail form's questions (domain.yml): each turn ends with one of them.
 ASK_NAME = "请告诉我证书持有人的姓名"
 ASK_ID = "请输入证书持有人的18位身份证号码"
 ASK_PHONE = "请留一个收件人联系电话"
 ASK_ADDRESS = "请告诉我收件地址"
+# Words of the demo's reason for sending 孙丽娟's mail application back (backend/app/demo.py).
+RETURNED_REASON_WORDS = "收件地址无法投递"
 
 
 def test_demo_page_is_a_marked_example_with_the_widget(page: Page, stack: Stack):
@@ -267,3 +272,37 @@ def test_rasa_stopped_shows_the_unreachable_message(page: Page, stack: Stack):
     # a new visit says so at once
     page.reload()
     expect(page.locator(".zjc-status")).to_contain_text(HOTLINE, timeout=30_000)
+
+
+def test_a_returned_mail_application_is_told_with_its_reason(page: Page, stack: Stack):
+    """The office sent the demo holder's mail application back: the status says so, with the
+    staff's reason and what can be done, instead of showing the certificate as merely ready."""
+    name, id_number = RETURNED
+    open_demo(page, stack)
+    say(page, "查询证书状态", ASK_NAME)
+    say(page, name, ASK_ID)
+    told = say(page, id_number, "退回")
+    assert "原因：" in told and RETURNED_REASON_WORDS in told
+    assert "现场领取" in told  # what to do next
+    assert id_number not in page.content()
+
+
+def test_an_older_holders_genuine_id_is_found(page: Page, stack: Stack):
+    """Someone born in 1962 whose ID carries the code of 余杭区 (listed from 2001) is found."""
+    person = ("宇文知秋", make_id("330110", dt.date(1962, 9, 9), 18))
+    batch = f"2026-33-{int(time.time()) % 10000:04d}"
+    rows = ["序号,姓名,性别,身份证号码,证书编号,职业（工种）,级别,批次号,备注",
+            f"1,{person[0]},女,{person[1]},1733010000000400012345,育婴员,四级（中级工）,{batch},"]
+    staff = {"Authorization": f"Bearer {stack.staff_token}"}
+    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=staff, timeout=30,
+                             data={"office_code": "330100"},
+                             files={"file": ("名单.csv", "\n".join(rows).encode(), "text/csv")})
+    assert imported.status_code == 201, imported.text
+    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=staff, timeout=30, json={
+        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
+    assert published.status_code == 201, published.text
+    open_demo(page, stack)
+    say(page, "查询证书状态", ASK_NAME)
+    say(page, person[0], ASK_ID)  # a compound surname is a name, not a question
+    say(page, person[1], "已可领取")
+    expect(bot_bubbles(page).filter(has_text="最迟于").last).to_contain_text("（含当日）")

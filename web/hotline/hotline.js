@@ -192,9 +192,13 @@
       row(list, "状态", c.state_label);
       row(list, "鉴定批次", c.batch_no);
       if (c.office) { row(list, "领证机构", c.office.name + "（" + (c.office.phone || "") + "）"); }
-      if (c.notice) {
-        row(list, "通知发布", c.notice.published_on);
-        row(list, "领取期限", c.notice.deadline + (c.notice.deadline_passed ? "（已过期）" : ""));
+      if (c.notice) { row(list, "通知发布", c.notice.published_on); }
+      if (c.deadline) {
+        // The backend's one reading: 10 working days after the notice, 全国统考 30 after the blanks arrived.
+        var rule = c.deadline.rule === "national_exam" ? "（全国统考，自空白证书送达" + c.deadline.counted_from + "起30个工作日）"
+                                                       : "（自通知发布起10个工作日）";
+        row(list, "最后领取日", c.deadline.date + "（含当日）" + rule + (c.deadline.passed ? "，已过期" : "") +
+            (c.deadline.estimated ? "，按周末估算" : ""));
       }
       if (c.application) {
         row(list, "申请", (KIND[c.application.kind] || c.application.kind) + " " + c.application.number +
@@ -202,6 +206,11 @@
         if (c.application.delivery) {
           row(list, "快递", c.application.delivery.express_company + " " + c.application.delivery.tracking_no);
         }
+      }
+      if (c.refused_application) {
+        row(list, "未受理的申请", (KIND[c.refused_application.kind] || c.refused_application.kind) + " " +
+            c.refused_application.number + "，" + c.refused_application.state_label + "（" +
+            c.refused_application.decided_on + "），原因：" + (c.refused_application.reason || "未填写"));
       }
       if (c.collection) { row(list, "已领取", c.collection.collected_on + "（" + c.collection.method + "）"); }
       card.appendChild(list);
