@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import BackendAction, utter_backend_error
 from actions.config import get_settings
 from actions.formatting import cn_date
-from actions.forms.base import new_idempotency_key
+from actions.forms.base import count_refusal, forget_refusals, new_idempotency_key, utter_way_out
 from actions.forms.certificates import (
     CHOICES,
     CHOSEN,
@@ -38,17 +38,8 @@ from actions.forms.certificates import (
     forget_choice,
     valid_choices,
 )
+from actions.refusals import FIELD_SLOTS, refused_field
 
-# Slots to ask again when the backend refuses a value the form accepted.
-SLOTS_TO_REASK = {
-    "invalid_phone": ("phone",),
-    "invalid_address": ("address",),
-    "invalid_id_number": ("id_number", "proxy_id_number", "collector_id_number"),
-    "proxy_is_applicant": ("proxy_id_number",),
-    "invalid_level": ("level",),
-    "invalid_visit_date": ("visit_date",),
-    "headcount_exceeds_list": ("headcount",),
-}
 # Refusals of the certificate the applicant chose: another one may be chosen instead.
 REFUSED_CHOICE = frozenset({"duplicate_application", "already_collected", "not_on_list"})
 
@@ -90,13 +81,14 @@ class SubmitApplicationAction(BackendAction, ABC):
         payload = {"kind": self.kind, **self.payload(tracker)}
         channel = tracker.get_latest_input_channel()
         if channel:
-            payload["channel"] = channel[:30]
+            # The backend links this conversation to the holder: each decision is pushed here.
+            payload.update(channel=channel[:30], conversation_id=tracker.sender_id[:128])
         result = await self.backend(tracker, "create_application", payload, key)
         closing = [SlotSet("confirm_submission", None), SlotSet("requested_slot", None)]
         if result.ok:
             self.reply(dispatcher, tracker, result.content)
             return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
-                    SlotSet("application_number", result.content.get("number")),
+                    *forget_refusals(tracker), SlotSet("application_number", result.content.get("number")),
                     *(SlotSet(slot, None) for slot in self.done_slots), *forget_choice(tracker)]
         if result.error.transient:  # the choice stays for the retry
             dispatcher.utter_message(response="utter_submission_not_sent")
@@ -115,11 +107,17 @@ class SubmitApplicationAction(BackendAction, ABC):
                 return [*events, SlotSet(CHOICES, others), SlotSet(CHOSEN, None), SlotSet(LABEL, None),
                         *back_to_form(self.kind)]
             return [*events, *forget_choice(tracker)]
-        reask = [slot for slot in SLOTS_TO_REASK.get(result.error.code, ()) if tracker.get_slot(slot) is not None]
-        events += [SlotSet(slot, None) for slot in reask]
-        if reask:  # the form asks again for what the backend refused, then shows the summary
-            events += back_to_form(self.kind)
-        return events
+        # The field the backend refused, and only that one, is asked again; then the summary.
+        # Counted apart from the form's own refusals: a value the form takes and the backend
+        # refuses would otherwise go round the summary for ever.
+        field = refused_field(result.error)
+        reask = [slot for slot in FIELD_SLOTS.get(field, ()) if tracker.get_slot(slot) is not None]
+        if not reask:
+            return events
+        counted, way_out = count_refusal(tracker, f"submission:{field}", refused=True)
+        if way_out:
+            utter_way_out(dispatcher, tracker)
+        return [*events, *counted, *(SlotSet(slot, None) for slot in reask), *back_to_form(self.kind)]
 
 
 class ActionSubmitMail(SubmitApplicationAction):

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.backend import ApiError, ApiResult, BackendClient
-from actions.validation import mask_ids_in_text
+from actions.refusals import refusal_messages
 
 
 async def call_backend(tracker: Tracker, method: str, *args: Any, **kwargs: Any) -> ApiResult:
@@ -24,12 +24,13 @@ async def call_backend(tracker: Tracker, method: str, *args: Any, **kwargs: Any)
 
 
 def utter_backend_error(dispatcher: CollectingDispatcher, error: ApiError) -> None:
-    """A failed call in one sentence: 'unavailable, try later / 12333', or the backend's own
-    applicant-facing message (IDs masked) when it refused the request."""
-    if error.transient or not error.message:
+    """A failed call: 'unavailable, try later / 12333', or the domain's response for the
+    refusal's code (actions/refusals.py); the backend's own message is never shown."""
+    if error.transient:
         dispatcher.utter_message(response="utter_backend_unavailable")
-    else:
-        dispatcher.utter_message(response="utter_backend_refused", message=mask_ids_in_text(error.message))
+        return
+    for response, values in refusal_messages(error):
+        dispatcher.utter_message(response=response, **values)
 
 
 class BackendAction(Action, ABC):

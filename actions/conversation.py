@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.forms.base import TASK_FORMS, value_before
+from actions.forms.base import TASK_FORMS, forget_refusals, value_before
 from actions.forms.certificates import forget_choice
 from actions.validation import IDENTITY_SLOTS, check_id_number, check_person_name, mask_id
 
@@ -140,7 +140,8 @@ def forget_form(tracker: Tracker, domain: DomainDict, *, keep: Collection[str] =
     cleared = [SlotSet(slot, None) for slot in form_slots
                if slot not in keep and tracker.get_slot(slot) is not None]
     return [*cleared, *forget_choice(tracker), SlotSet("stopped_form", None), *forget_switch(tracker),
-            SlotSet("requested_slot", None), SlotSet("idempotency_key", None), SlotSet("confirm_submission", None)]
+            SlotSet("requested_slot", None), SlotSet("idempotency_key", None), SlotSet("confirm_submission", None),
+            *forget_refusals(tracker)]
 
 
 class ActionDropForm(Action):

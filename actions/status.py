@@ -37,11 +37,39 @@ def _estimated(flag: object) -> list[Message]:
     return [("utter_date_estimated", {})] if flag else []
 
 
+def _deadline(cert: dict) -> dict:
+    """The certificate's last day to collect, as the backend counts it (one reading for local
+    and 全国统考 certificates), or {} while it is not known."""
+    deadline = cert.get("deadline")
+    return deadline if isinstance(deadline, dict) and deadline.get("date") else {}
+
+
+def _application_messages(cert: dict, values: dict[str, Any], application: dict) -> list[Message]:
+    messages: list[Message] = [("utter_status_application", {
+        **values, "number": application.get("number", ""),
+        "kind_label": APPLICATION_KIND_LABELS.get(application.get("kind"), ""),
+        "state_label": application.get("state_label", ""),
+    })]
+    kind, state = application.get("kind"), application.get("state")
+    if kind == "mail" and application.get("delivery_due_on"):
+        # Counted from the decision once there is one; until then from the application's day.
+        decided = application.get("delivery_due_basis") == "decision_date"
+        name = "utter_status_mail_due" if decided else "utter_status_mail_due_if_decided_today"
+        messages.append((name, {"due": cn_date(application["delivery_due_on"])}))
+        messages += _estimated(application.get("delivery_due_estimated"))
+    elif kind == "proxy":
+        # The proxy goes to the counter once the office has decided, not before.
+        messages.append(("utter_status_proxy_collect" if state == "completed" else "utter_status_proxy_wait",
+                         _office_values(cert)))
+    return messages
+
+
 def certificate_messages(cert: dict) -> list[Message]:
     """The responses (name, values) that describe one certificate of a status report."""
     values = _certificate_values(cert)
     state = cert.get("state")
     application = cert.get("application")
+    deadline = _deadline(cert)
     if state == "mailed":
         delivery = (application or {}).get("delivery") or {}
         if delivery.get("tracking_no"):
@@ -54,39 +82,47 @@ def certificate_messages(cert: dict) -> list[Message]:
         return [("utter_status_collected", {**values, "collected_on": cn_date(collection.get("collected_on")),
                                             "method": collection.get("method", "")})]
     if state == "pending":
-        expected = cert.get("expected_ready")
-        if expected:
-            return [("utter_status_pending_national", {**values, "due": cn_date(expected.get("due")),
-                                                       "blanks_arrived_on": cn_date(expected.get("blanks_arrived_on"))}),
-                    *_estimated(expected.get("estimated"))]
+        if deadline:  # 全国统考: the last day runs from the blanks' arrival, notice or not
+            return [("utter_status_pending_national", {**values, "due": cn_date(deadline["date"]),
+                                                       "blanks_arrived_on": cn_date(deadline.get("counted_from"))}),
+                    *_estimated(deadline.get("estimated"))]
         return [("utter_status_pending", values)]
     if application:
-        messages: list[Message] = [("utter_status_application", {
-            **values, "number": application.get("number", ""),
-            "kind_label": APPLICATION_KIND_LABELS.get(application.get("kind"), ""),
-            "state_label": application.get("state_label", ""),
-        })]
-        if application.get("kind") == "mail" and application.get("delivery_due_on"):
-            messages.append(("utter_status_mail_due", {"due": cn_date(application["delivery_due_on"])}))
-            messages += _estimated(application.get("delivery_due_estimated"))
-        return messages
-    notice = cert.get("notice") or {}
-    if notice.get("deadline_passed"):
-        return [("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(notice.get("deadline"))})]
-    if notice.get("deadline"):
-        return [("utter_status_ready", {**values, "deadline": cn_date(notice["deadline"])}),
-                *_estimated(notice.get("deadline_estimated"))]
-    return [("utter_status_ready_no_deadline", values)]
+        return _application_messages(cert, values, application)
+    messages = refused_messages(cert.get("refused_application"), values)
+    if deadline.get("passed"):
+        return [*messages, ("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(deadline["date"])})]
+    if deadline:
+        return [*messages, ("utter_status_ready", {**values, "deadline": cn_date(deadline["date"])}),
+                *_estimated(deadline.get("estimated"))]
+    return [*messages, ("utter_status_ready_no_deadline", values)]
+
+
+def refused_messages(refused: object, values: dict[str, Any]) -> list[Message]:
+    """A mail or proxy application the office did not accept (不予受理) or sent back (退回):
+    the decision, the staff's reason, and that the certificate can still be collected."""
+    if not isinstance(refused, dict) or not refused.get("number"):
+        return []
+    return [("utter_status_refused_application", {
+        **values, "number": refused["number"], "kind_label": APPLICATION_KIND_LABELS.get(refused.get("kind"), ""),
+        "state_label": refused.get("state_label", ""), "decided_on": cn_date(refused.get("decided_on")),
+        "reason": refused.get("reason") or "未填写"})]
 
 
 def deadline_messages(cert: dict) -> list[Message]:
-    """The applicant's own last day when a notice covers the certificate, else its status."""
-    notice = cert.get("notice") or {}
-    if cert.get("state") == "ready" and notice.get("deadline") and not cert.get("application"):
-        values = {**_certificate_values(cert), "deadline": cn_date(notice["deadline"]),
-                  "published_on": cn_date(notice.get("published_on"))}
-        name = "utter_deadline_personal_passed" if notice.get("deadline_passed") else "utter_deadline_personal"
-        return [(name, values), *_estimated(notice.get("deadline_estimated"))]
+    """The applicant's own last day when it is known and nothing else is under way, else the
+    certificate's status."""
+    deadline = _deadline(cert)
+    if cert.get("state") == "ready" and deadline and not cert.get("application"):
+        values = {**_certificate_values(cert), "deadline": cn_date(deadline["date"]),
+                  "counted_from": cn_date(deadline.get("counted_from"))}
+        if deadline.get("passed"):
+            name = "utter_deadline_personal_passed"
+        elif deadline.get("rule") == "national_exam":
+            name = "utter_deadline_personal_national"
+        else:
+            name = "utter_deadline_personal"
+        return [(name, values), *_estimated(deadline.get("estimated"))]
     return certificate_messages(cert)
 
 

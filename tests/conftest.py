@@ -40,6 +40,8 @@ MAILED = ("林晓红", "33020319880512002X")
 COLLECTED = ("赵大伟", "330302199203150030")
 PENDING_NATIONAL = ("周文静", "33040219951120004X")
 PROXY_REVIEWING = ("吴建国", "330106198707070018")
+RETURNED_MAIL = ("孙丽娟", "330102198503150029")
+NATIONAL_PUBLISHED = ("郑国强", "330402197806200013")
 
 
 def free_port() -> int:
@@ -218,14 +220,16 @@ _serial = iter(range(1, 10_000))
 
 
 def publish_people(backend_url: str, count: int = 1, *, occupation: str = "电工", level: str = "四级",
-                   office_code: str = "330100") -> tuple[str, list[tuple[str, str]]]:
-    """Import a new batch of `count` invented people through the staff API and publish its
-    pickup notice: fresh certificates nobody has applied for yet. Returns (batch_no, people)."""
+                   office_code: str = "330100", people: list[tuple[str, str]] | None = None,
+                   batch_no: str | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Import a new batch of `count` invented people (or the `people` given) through the staff
+    API and publish its pickup notice: fresh certificates nobody has applied for yet. Returns
+    (batch_no, people)."""
     n = next(_serial)
     stamp = int(time.time()) % 100000
-    batch_no = f"JD2026{stamp:05d}{n:03d}"
-    people = [(f"测试{'甲乙丙丁戊己庚辛'[i % 8]}{'一二三四五六七八九十'[n % 10]}", id_with_check_digit(f"330106{1990 + n % 15}0{1 + i % 9}1{i % 10}{n % 1000:03d}"))
-              for i in range(count)]
+    batch_no = batch_no or f"JD2026{stamp:05d}{n:03d}"
+    people = people or [(f"测试{'甲乙丙丁戊己庚辛'[i % 8]}{'一二三四五六七八九十'[n % 10]}", id_with_check_digit(f"330106{1990 + n % 15}0{1 + i % 9}1{i % 10}{n % 1000:03d}"))
+                        for i in range(count)]
     rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号"] + [
         f"{name},{id_number},ZS{batch_no}{i:03d},{occupation},{level},{batch_no}"
         for i, (name, id_number) in enumerate(people)]

@@ -90,6 +90,12 @@ class BackendClient:
         return self._request("POST", "/api/v1/applications", json=payload,
                              headers={"Idempotency-Key": idempotency_key})
 
+    def check_organization(self, fields: dict) -> ApiResult:
+        """What the backend makes of an organisation's 联系单 fields so far (a dry run): the
+        published batch found in the text, the occupation, level, pickup window, and the
+        first problem per field (`errors`)."""
+        return self._request("POST", "/api/v1/applications/check", json=fields)
+
     def subscribe(self, *, channel: str, conversation_id: str, name: str, id_number: str) -> ApiResult:
         return self._request("POST", "/api/v1/subscriptions", json={
             "channel": channel, "conversation_id": conversation_id, "name": name, "id_number": id_number,

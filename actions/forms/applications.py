@@ -9,9 +9,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.backend import ApiError
+from actions.base import call_backend
 from actions.formatting import china_today
 from actions.forms.base import SubmissionFormValidation, checked, free_text_answer, id_slot, name_answer, name_slot
 from actions.forms.certificates import CertificateChoiceValidation
+from actions.refusals import refusal_messages
 from actions.validation import (
     check_address,
     check_batch_no,
@@ -111,21 +114,69 @@ class ValidateOrganizationForm(SubmissionFormValidation):
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return checked("organization_name", value, check_organization_name, dispatcher)
 
+    # Batch, occupation, level, headcount and visit date are read against the published lists by
+    # the backend (POST /applications/check): real batch numbers follow each province's style,
+    # and the visit must fall on a working day of the pickup window; no second copy of either
+    # rule lives here. When the backend cannot answer, the typed value is kept: the submission
+    # checks it again and asks for exactly what it refuses.
+
     async def validate_batch_no(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return checked("batch_no", value, check_batch_no, dispatcher)
+        typed = checked("batch_no", value, check_batch_no, dispatcher)
+        if typed["batch_no"] is None:
+            return typed
+        return await self.published("batch_no", {"batch_no": str(value)[:100]}, typed, dispatcher, tracker)
 
     async def validate_occupation(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return checked("occupation", value, check_occupation, dispatcher)
+        typed = checked("occupation", value, check_occupation, dispatcher)
+        if typed["occupation"] is None:
+            return typed
+        fields = {**self.form_fields(tracker, "batch_no"), "occupation": typed["occupation"][:100]}
+        return await self.published("occupation", fields, typed, dispatcher, tracker)
 
     async def validate_level(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return checked("level", value, check_level, dispatcher)
+        typed = checked("level", value, check_level, dispatcher)
+        if typed["level"] is None:
+            return typed
+        fields = {**self.form_fields(tracker, "batch_no", "occupation"), "level": typed["level"]}
+        return await self.published("level", fields, typed, dispatcher, tracker)
 
     async def validate_headcount(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return checked("headcount", value, check_headcount, dispatcher)
+        typed = checked("headcount", value, check_headcount, dispatcher)
+        if typed["headcount"] is None:
+            return typed
+        fields = {**self.form_fields(tracker, "batch_no", "occupation", "level"), "headcount": typed["headcount"]}
+        return await self.published("headcount", fields, typed, dispatcher, tracker)
+
+    async def validate_visit_date(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        typed = checked("visit_date", value, lambda text: check_visit_date(text, china_today()), dispatcher)
+        if typed["visit_date"] is None:
+            return typed
+        fields = {**self.form_fields(tracker, "batch_no", "occupation", "level"), "visit_date": typed["visit_date"]}
+        return await self.published("visit_date", fields, typed, dispatcher, tracker)
+
+    @staticmethod
+    def form_fields(tracker: Tracker, *slots: str) -> dict[str, Any]:
+        return {slot: tracker.get_slot(slot) for slot in slots if tracker.get_slot(slot) is not None}
+
+    async def published(self, slot: str, fields: dict[str, Any], typed: dict[str, Any],
+                        dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """The slot as the backend reads it against the published lists, or None after saying
+        why not (the form asks again)."""
+        result = await call_backend(tracker, "check_organization", fields)
+        if not result.ok:
+            return typed
+        refused = next((e for e in result.content.get("errors") or [] if e.get("field") == slot), None)
+        if refused is not None:
+            for response, values in refusal_messages(ApiError(str(refused.get("code")), details=refused.get("details"))):
+                dispatcher.utter_message(response=response, **values)
+            return {slot: None}
+        found = result.content.get(slot)
+        return {slot: found} if slot in ("batch_no", "occupation", "level") and found else typed
 
     async def validate_collector_name(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -134,7 +185,3 @@ class ValidateOrganizationForm(SubmissionFormValidation):
     async def validate_collector_id_number(self, value: Any, dispatcher: CollectingDispatcher,
                                            tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return id_slot("collector_id_number", "collector_id_masked", value, dispatcher)
-
-    async def validate_visit_date(self, value: Any, dispatcher: CollectingDispatcher,
-                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return checked("visit_date", value, lambda text: check_visit_date(text, china_today()), dispatcher)

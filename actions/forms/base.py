@@ -32,7 +32,8 @@ from actions.validation import Check, check_id_number, check_person_name, find_i
 INTERRUPTING_INTENTS = frozenset({
     "ask_materials", "ask_location", "ask_office_hours", "ask_deadline", "ask_pickup_notice",
     "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate", "ask_correction", "ask_legal_basis",
-    "bot_challenge", "out_of_scope", "human_handoff", "stop", "EXTERNAL_pickup_notice",
+    "bot_challenge", "out_of_scope", "human_handoff", "stop",
+    "EXTERNAL_pickup_notice", "EXTERNAL_application_update",
 })
 SURE = 0.8
 
@@ -158,6 +159,33 @@ def value_before(events: list[dict[str, Any]], slot: str, *, until: int | None =
     return value
 
 
+# No form may loop: from the second refusal of the same question in a row, the applicant is
+# offered the way out (the office's phone, 12333, a person, stopping) and keeps what was given.
+REFUSED_ANSWERS = "refused_answers"
+REFUSALS_BEFORE_WAY_OUT = 2
+
+
+def count_refusal(tracker: Tracker, key: str, refused: bool) -> tuple[list[EventType], bool]:
+    """The events that count (or, answered well, forget) the refusals of `key`, and whether
+    the way out is due now."""
+    counts = dict(tracker.get_slot(REFUSED_ANSWERS) or {})
+    if refused:
+        counts[key] = counts.get(key, 0) + 1
+    elif counts.pop(key, None) is None:
+        return [], False
+    return [SlotSet(REFUSED_ANSWERS, counts or None)], refused and counts[key] >= REFUSALS_BEFORE_WAY_OUT
+
+
+def forget_refusals(tracker: Tracker) -> list[EventType]:
+    """When the form is done with (submitted, stopped, left for another task)."""
+    return [SlotSet(REFUSED_ANSWERS, None)] if tracker.get_slot(REFUSED_ANSWERS) else []
+
+
+def utter_way_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    dispatcher.utter_message(response="utter_form_way_out", office_name=tracker.get_slot("office_name") or "",
+                             office_phone=tracker.get_slot("office_phone"))
+
+
 class TaskFormValidation(FormValidationAction, ABC):
     """The validation action of every form: a message that asks for another task fills none
     of the form's slots.
@@ -185,7 +213,26 @@ class TaskFormValidation(FormValidationAction, ABC):
             if filled and not await self.get_extraction_events(dispatcher, tracker, domain):
                 return [*(SlotSet(slot, value_before(tracker.events, slot)) for slot in filled),
                         ActionExecutionRejected(self.form_name())]
-        return await super().run(dispatcher, tracker, domain)
+        # Read before the validation runs: it adds its verdicts to the tracker's events.
+        asked = tracker.get_slot("requested_slot")
+        answered = asked is not None and tracker.slots_to_validate().get(asked) is not None
+        events = await super().run(dispatcher, tracker, domain)
+        if not answered:
+            return events
+        return [*events, *self.refusals_counted(dispatcher, tracker, asked, events)]
+
+    @staticmethod
+    def refusals_counted(dispatcher: CollectingDispatcher, tracker: Tracker, asked: str,
+                         events: list[EventType]) -> list[EventType]:
+        """Count a refused answer to the question just asked (forget the count once it is
+        answered well); from the second refusal in a row, offer the way out."""
+        outcome = [e for e in events if e.get("event") == "slot" and e.get("name") == asked]
+        if not outcome:
+            return []
+        counted, way_out = count_refusal(tracker, asked, refused=outcome[-1].get("value") is None)
+        if way_out:
+            utter_way_out(dispatcher, tracker)
+        return counted
 
 
 class ApplicantFormValidation(TaskFormValidation, ABC):

@@ -375,8 +375,8 @@ async def test_a_certificate_applied_for_meanwhile_is_taken_out_and_the_other_of
               "certificate_label": "电工 四级", "idempotency_key": f"again-chosen-{person[1]}"}
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitMail().run(dispatcher, make_tracker(chosen), domain)
-    assert responses(dispatcher) == ["utter_backend_refused"]
-    assert "已有办理中的申请" in dispatcher.messages[0]["message"]
+    assert responses(dispatcher) == ["utter_refused_duplicate_application"]
+    assert dispatcher.messages[0]["number"].startswith("SQ")
     assert slots_of(events)["certificate_choices"] == [second]
     assert slots_of(events)["certificate_no"] is None and slots_of(events)["certificate_label"] is None
     assert events[-2:] == [ActiveLoop("mail_form"), FollowupAction("mail_form")]

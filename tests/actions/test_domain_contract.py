@@ -48,7 +48,7 @@ def test_every_form_has_a_registered_validation_action(domain: dict) -> None:
 
 
 # Set by the backend through Rasa's HTTP API (a pushed pickup notice), never by the NLU.
-EXTERNAL_INTENTS = {"EXTERNAL_pickup_notice"}
+EXTERNAL_INTENTS = {"EXTERNAL_pickup_notice", "EXTERNAL_application_update"}
 EXTERNAL_ENTITIES = {"notice_id"}
 
 

@@ -90,10 +90,12 @@ async def test_organization_slots_are_normalised(dispatcher: CollectingDispatche
         "level": "四级", "headcount": 12, "collector_name": "王芳"}
 
 
-async def test_visit_date_in_the_past_is_asked_again(dispatcher: CollectingDispatcher, domain: dict) -> None:
+async def test_visit_date_in_the_past_is_asked_again(backend: str, dispatcher: CollectingDispatcher,
+                                                     domain: dict) -> None:
+    # The backend's rule (POST /applications/check): no batch known yet, only not before today.
     events = await validate(ValidateOrganizationForm(), dispatcher, domain, candidates={"visit_date": "2020-01-02"})
     assert events == [SlotSet("visit_date", None)]
-    assert responses(dispatcher) == ["utter_invalid_visit_date_range"]
+    assert responses(dispatcher) == ["utter_refused_visit_date_past"]
 
 
 async def test_city_and_pickup_method(dispatcher: CollectingDispatcher, domain: dict) -> None:

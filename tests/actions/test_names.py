@@ -32,7 +32,8 @@ PROMPT_IDS = [f"{form}:{slot}" for _, form, slot, _ in NAME_PROMPTS]
 # check_status 1.0, 阿卜杜拉·艾合买提 out_of_scope 0.98 …), and every other intent that the
 # rules answer in the middle of a form, or that asks for another task.
 WRONG_INTENTS = ["ask_legal_basis", "request_mail", "ask_deadline", "ask_office_hours", "check_status",
-                 "out_of_scope", *sorted(INTERRUPTING_INTENTS - {"EXTERNAL_pickup_notice"}), *sorted(TASK_FORMS)]
+                 "out_of_scope", *sorted(i for i in INTERRUPTING_INTENTS if not i.startswith("EXTERNAL_")),
+                 *sorted(TASK_FORMS)]
 
 
 def at_name_prompt(text: str, intent: str, confidence: float, form: str, slot: str, filled: dict, *,

@@ -17,11 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import ActionAskStop, ActionAskSwitch, ActionRepeatPauseQuestion
 from actions.forms.applications import ValidateMailForm, ValidateOrganizationForm
 from actions.forms.lookups import ValidateStatusForm
-from actions.notices import ActionPickupNotice
+from actions.notices import ActionPushedMessage
 from actions.status import ActionSubscribe
 from conftest import READY, TEST_TODAY, make_tracker, publish_people, responses
 
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules"
+# Either message the backend pushes: a pickup notice or a decision on an application.
+PUSHED = {"or": [{"intent": "EXTERNAL_pickup_notice"}, {"intent": "EXTERNAL_application_update"}]}
 
 
 def _notice_id(backend_url: str, batch_no: str) -> int:
@@ -46,7 +48,7 @@ async def test_notice_says_where_and_until_when(backend: str, backend_url: str, 
                                                 domain: dict) -> None:
     batch_no, _ = publish_people(backend_url)
     notice_id = _notice_id(backend_url, batch_no)
-    events = await ActionPickupNotice().run(dispatcher, _pushed(notice_id), domain)
+    events = await ActionPushedMessage().run(dispatcher, _pushed(notice_id), domain)
     assert responses(dispatcher) == ["utter_notice_published"]
     message = dispatcher.messages[0]
     assert message["office_name"].startswith("杭州市职业技能鉴定指导中心")
@@ -58,14 +60,14 @@ async def test_notice_says_where_and_until_when(backend: str, backend_url: str, 
 
 
 async def test_unknown_notice_and_missing_entity(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
-    assert await ActionPickupNotice().run(dispatcher, _pushed(None), domain) == []
+    assert await ActionPushedMessage().run(dispatcher, _pushed(None), domain) == []
     assert dispatcher.messages == []
-    await ActionPickupNotice().run(dispatcher, _pushed(987654), domain)
-    assert responses(dispatcher) == ["utter_backend_refused"]
+    await ActionPushedMessage().run(dispatcher, _pushed(987654), domain)
+    assert responses(dispatcher) == ["utter_refused_notice_not_found"]
 
 
 async def test_backend_down_says_so(backend_down: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
-    await ActionPickupNotice().run(dispatcher, _pushed(1), domain)
+    await ActionPushedMessage().run(dispatcher, _pushed(1), domain)
     assert responses(dispatcher) == ["utter_backend_unavailable"]
 
 
@@ -91,7 +93,7 @@ async def test_a_notice_inside_a_form_is_announced_and_answers_nothing(
     assert await validation().run(dispatcher, tracker, domain) == []
     assert dispatcher.messages == []
     # The rule then announces it; only the office is remembered, the form's slots stay.
-    events = await ActionPickupNotice().run(dispatcher, tracker, domain)
+    events = await ActionPushedMessage().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_notice_published"]
     assert [e["name"] for e in events] == ["office_name", "office_phone"]
 
@@ -100,8 +102,8 @@ def test_every_form_announces_a_notice_and_goes_on(domain: dict) -> None:
     rules = yaml.safe_load((RULES / "interruptions.yml").read_text(encoding="utf-8"))["rules"]
     for form in domain["forms"]:
         [rule] = [r for r in rules if r.get("condition") == [{"active_loop": form}]
-                  and r["steps"][0] == {"intent": "EXTERNAL_pickup_notice"}]
-        assert rule["steps"][1:] == [{"action": "action_pickup_notice"}, {"action": form}, {"active_loop": form}]
+                  and r["steps"][0] == PUSHED]
+        assert rule["steps"][1:] == [{"action": "action_pushed_message"}, {"action": form}, {"active_loop": form}]
 
 
 @pytest.mark.parametrize("form, intent, question", [
@@ -120,7 +122,7 @@ async def test_a_notice_while_asked_to_stop_or_switch_asks_that_question_again(
     slots = {"person_name": READY[0], "id_number": READY[1], **paused_slots}
     tracker = _pushed(_notice_id(backend_url, batch_no), slots)
     dispatcher = CollectingDispatcher()
-    notice_events = await ActionPickupNotice().run(dispatcher, tracker, domain)
+    notice_events = await ActionPushedMessage().run(dispatcher, tracker, domain)
     again_events = await ActionRepeatPauseQuestion().run(dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_notice_published", *responses(asked)]
@@ -133,5 +135,5 @@ def test_every_paused_form_asks_its_question_again_after_a_notice(domain: dict) 
     rules = yaml.safe_load((RULES / "notices.yml").read_text(encoding="utf-8"))["rules"]
     for form in domain["slots"]["stopped_form"]["values"]:
         [rule] = [r for r in rules if r.get("condition") == [{"slot_was_set": [{"stopped_form": form}]}]]
-        assert rule["steps"] == [{"intent": "EXTERNAL_pickup_notice"}, {"action": "action_pickup_notice"},
+        assert rule["steps"] == [PUSHED, {"action": "action_pushed_message"},
                                  {"action": "action_repeat_pause_question"}]

@@ -1,5 +1,6 @@
-"""The assistant accepts exactly what the backend accepts: one corpus of ID numbers, phones and
-addresses, realistic and broken, fed to the actions' checks and to the real backend's API.
+"""The assistant accepts exactly what the backend accepts: one corpus of ID numbers, phones,
+addresses and levels, realistic and broken, fed to the actions' checks and to the real
+backend's API (batch numbers: the organisation form asks the backend itself).
 
 Both sides call the shared rules (`pickup_rules`); this proves that neither adds a rule of its
 own on the way (the bot once took 7-digit Ningbo landlines the backend refused, and refused the
@@ -13,7 +14,7 @@ import pytest
 import requests
 from pickup_rules.testing import DISTRICTS_ABOLISHED, NEVER_LISTED, make_id, older_holders
 
-from actions.validation import check_address, check_id_number, check_phone
+from actions.validation import check_address, check_id_number, check_level, check_phone
 from conftest import TEST_TODAY
 
 TODAY = dt.date.fromisoformat(TEST_TODAY)
@@ -82,3 +83,16 @@ def test_the_corpus_holds_both_kinds() -> None:
                           (ADDRESS_CORPUS, check_address)):
         verdicts = {check(raw).ok for raw in corpus}
         assert verdicts == {True, False}
+
+
+LEVEL_CORPUS = ["四级", "四级（中级工）", "国家职业资格四级", "中级", "中级工", "4级", "4", "高级技师", "技师", "二级/技师",
+                "三級", "初级", "高级工", "电工", "六级", "三级四级都有", "我们是高级"]
+
+
+@pytest.mark.parametrize("raw", LEVEL_CORPUS)
+def test_levels(backend: str, raw: str) -> None:
+    answer = requests.post(f"{backend}/api/v1/applications/check", json={"level": raw}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    backend_level = answer.json()["level"]
+    assert check_level(raw).value == backend_level
+    assert (backend_level is None) == any(e["code"] == "invalid_level" for e in answer.json()["errors"])
