@@ -306,3 +306,73 @@ def test_an_older_holders_genuine_id_is_found(page: Page, stack: Stack):
     say(page, person[0], ASK_ID)  # a compound surname is a name, not a question
     say(page, person[1], "已可领取")
     expect(bot_bubbles(page).filter(has_text="最迟于").last).to_contain_text("（含当日）")
+
+
+def _publish_realistic_list(stack: Stack, batch: str, people: list[tuple[str, str]], occupation: str,
+                            level: str) -> None:
+    """A list as a centre publishes it: a title row, 序号/性别/工作单位/备注, header variants."""
+    rows = [f"{FIXED_TODAY[:4]}年职业技能鉴定合格人员证书领取名单（{batch}）",
+            "序号,姓名,性别,身份证号码,证书编号,职业（工种）,级别,批次号,工作单位,备注"]
+    rows += [f"{i},{name},男,{id_number},17330100000004000{int(time.time()) % 10000:04d}{i},{occupation},{level},"
+             f"{batch},杭州示例电气有限公司," for i, (name, id_number) in enumerate(people, start=1)]
+    staff = {"Authorization": f"Bearer {stack.staff_token}"}
+    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=staff, timeout=30,
+                             data={"office_code": "330100"},
+                             files={"file": ("名单.csv", "\n".join(rows).encode("gb18030"), "text/csv")})
+    assert imported.status_code == 201, imported.text
+    assert "序号" in imported.json()["columns"]["ignored"]
+    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=staff, timeout=30, json={
+        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
+    assert published.status_code == 201, published.text
+
+
+def test_an_organisation_with_its_provinces_batch_style_finishes(page: Page, stack: Stack):
+    batch = f"杭人社鉴〔2026〕{int(time.time()) % 1000}号"
+    people = [(f"工人{'甲乙丙'[i]}", make_id("330110", dt.date(1966 + i, 3, 3), 40 + i)) for i in range(3)]
+    _publish_realistic_list(stack, batch, people, "维修电工", "三级（高级工）")
+    open_demo(page, stack)
+    say(page, "单位统一领取怎么办", "请告诉我领证单位的全称")
+    say(page, "杭州示例电气有限公司", "鉴定批次号")
+    say(page, f"我们的批次号是{batch}", "什么职业")
+    say(page, "维修电工", "证书等级是几级")
+    say(page, "高级工", "多少人")
+    say(page, "3", "工作人员姓名")
+    say(page, "欧阳建国", "领证工作人员的18位身份证号码")
+    say(page, make_id("330106", dt.date(1971, 1, 21), 9), "哪天来领取")
+    reply = say(page, "6月6日", re.compile("不是工作日|请核对单位领取联系单"))  # a Saturday
+    assert "不是工作日" in reply
+    say(page, "6月3日", "请核对单位领取联系单")
+    expect(page.locator(".zjc-msg.zjc-bot").last).to_contain_text(batch)
+    before = bot_bubbles(page).count()
+    page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="确认提交").click()
+    wait_for_reply(page, "单位领取申请已提交", before)
+
+
+def test_a_proxy_born_in_1965_finishes_the_proxy_application(page: Page, stack: Stack):
+    holder = ("司马知秋", make_id("440305", dt.date(1976, 10, 1), 6))  # 南山区, listed from 1990
+    _publish_realistic_list(stack, f"2026-33-{int(time.time()) % 10000:04d}", [holder], "育婴员", "四级")
+    open_demo(page, stack)
+    say(page, "我想让我爸帮我去领证", ASK_NAME)
+    say(page, holder[0], ASK_ID)
+    say(page, holder[1], "受托人（代您领取的人）的姓名")
+    say(page, "司马依法", "受托人的18位身份证号码")
+    say(page, make_id("330110", dt.date(1965, 2, 14), 31), "请核对代领申请")  # 余杭区, listed from 2001
+    before = bot_bubbles(page).count()
+    page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="确认提交").click()
+    created = wait_for_reply(page, "代领申请已提交", before)
+    assert "办结后" in created  # not sent to the counter while the application is at 申请
+
+
+def test_an_older_holder_has_the_certificate_mailed(page: Page, stack: Stack):
+    holder = ("诸葛寄", make_id("310115", dt.date(1958, 12, 30), 77))  # 浦东新区, listed from 1992
+    _publish_realistic_list(stack, f"沪鉴2026-{int(time.time()) % 10000:04d}", [holder], "中式烹调师", "五级")
+    open_demo(page, stack)
+    say(page, "我要快递到家", ASK_NAME)
+    say(page, holder[0], ASK_ID)
+    say(page, holder[1], ASK_PHONE)
+    say(page, "0574-87654321", ASK_ADDRESS)
+    say(page, "新疆维吾尔自治区喀什市人民东路5号", "请核对邮寄申请")
+    before = bot_bubbles(page).count()
+    page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="确认提交").click()
+    created = wait_for_reply(page, "邮寄申请已提交", before)
+    assert "5个工作日内送达" in created and "（含当日）" in created
