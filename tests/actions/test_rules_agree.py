@@ -1,6 +1,7 @@
 """The assistant accepts exactly what the backend accepts: one corpus of ID numbers, phones,
-addresses and levels, realistic and broken, fed to the actions' checks and to the real
-backend's API (batch numbers: the organisation form asks the backend itself).
+addresses, levels and batch numbers, realistic and broken, fed to the actions' checks and to
+the real backend's API (whether a batch was published, the organisation form asks the backend
+itself; both read a typed number the same way).
 
 Both sides call the shared rules (`pickup_rules`); this proves that neither adds a rule of its
 own on the way (the bot once took 7-digit Ningbo landlines the backend refused, and refused the
@@ -12,10 +13,10 @@ import datetime as dt
 
 import pytest
 import requests
-from pickup_rules.testing import DISTRICTS_ABOLISHED, NEVER_LISTED, make_id, older_holders
+from pickup_rules.testing import BATCH_NUMBER_STYLES, DISTRICTS_ABOLISHED, NEVER_LISTED, make_id, older_holders
 
-from actions.validation import check_address, check_id_number, check_level, check_phone
-from conftest import TEST_TODAY
+from actions.validation import check_address, check_batch_no, check_id_number, check_level, check_phone
+from conftest import TEST_TODAY, publish_people
 
 TODAY = dt.date.fromisoformat(TEST_TODAY)
 # Someone on no list: the backend answers not_on_list (or not_found) once every field passes.
@@ -96,3 +97,27 @@ def test_levels(backend: str, raw: str) -> None:
     backend_level = answer.json()["level"]
     assert check_level(raw).value == backend_level
     assert (backend_level is None) == any(e["code"] == "invalid_level" for e in answer.json()["errors"])
+
+
+@pytest.fixture(scope="module")
+def published_batch_styles(backend_url: str) -> list[str]:
+    """Each real batch-number style, published."""
+    published = []
+    for n, style in enumerate(BATCH_NUMBER_STYLES):
+        batch = f"{style}{n}"
+        person = (f"批次{'甲乙丙丁戊己庚辛壬癸'[n % 10]}", make_id("330110", dt.date(1960 + n, 1, 1), n))
+        publish_people(backend_url, batch_no=batch, people=[person])
+        published.append(batch)
+    return published
+
+
+@pytest.mark.parametrize("typed", ["{}", " {} ", "鉴定批次号：{}", "我们的批次是{}，谢谢"])
+def test_batch_numbers(backend: str, published_batch_styles: list[str], typed: str) -> None:
+    for batch in published_batch_styles:
+        raw = typed.format(batch)
+        answer = requests.post(f"{backend}/api/v1/applications/check", json={"batch_no": raw}, timeout=10).json()
+        assert answer["batch_no"] is not None, raw
+        if typed in ("{}", " {} ", "鉴定批次号：{}"):  # the bot's own reading of a bare number agrees
+            assert check_batch_no(raw).value == answer["batch_no"], raw
+    unpublished = requests.post(f"{backend}/api/v1/applications/check", json={"batch_no": "JD20269999"}, timeout=10)
+    assert unpublished.json()["batch_no"] is None
