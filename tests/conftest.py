@@ -9,7 +9,6 @@ The backend runs with the interpreter named by BACKEND_PYTHON (default
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import http.server
 import os
 import secrets

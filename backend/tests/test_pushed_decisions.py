@@ -208,7 +208,6 @@ def test_a_delivery_is_for_exactly_one_event(client, staff, holder, session, kin
     _subscribe(client, "wechat", "openid-check", holder)
     app = _apply(client, _mail(holder), key="push-check-1")
     _move(client, staff, app["number"], "accepted")
-    subscription = session.scalar(select(NoticeSubscription))
     existing = session.scalars(select(PushDelivery)).all()
     notice_id = next(d.notice_id for d in existing if d.notice_id)
     step_id = next(d.application_step_id for d in existing if d.application_step_id)

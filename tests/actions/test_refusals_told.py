@@ -11,16 +11,17 @@ import json
 import pytest
 import requests
 from pickup_rules.testing import make_id, older_holders
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.backend import ApiError
 from actions.applications import ActionSubmitMail, ActionSubmitProxy
 from actions.forms.applications import ValidateOrganizationForm, ValidateProxyForm
+from actions.forms.lookups import ValidateStatusForm
 from actions.notices import ActionPushedMessage
 from actions.refusals import FIELD_SLOTS, GENERAL_REFUSAL, ID_OWNERS, ID_REASONS, RESPONSES, refusal_messages
 from actions.status import ActionCheckStatus, ActionDeadline
-from conftest import STAFF_TOKEN, TEST_TODAY, make_tracker, publish_people, responses
+from conftest import COLLECTED, STAFF_TOKEN, make_tracker, publish_people, responses
 
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 
@@ -89,7 +90,6 @@ async def test_a_refused_address_is_asked_again_alone(backend: str, domain: dict
 
 
 async def test_an_already_collected_certificate_is_told_in_the_domains_words(backend: str, domain: dict) -> None:
-    from conftest import COLLECTED
     slots = {"person_name": COLLECTED[0], "id_number": COLLECTED[1], "phone": "13800138000",
              "address": "浙江省杭州市西湖区文三路8号", "confirm_submission": True, "idempotency_key": "collected-0001"}
     dispatcher = CollectingDispatcher()
@@ -208,7 +208,6 @@ async def test_older_holders_in_districts_created_after_their_birth_are_found(ba
 # -- no form loops: from the second refusal in a row, the way out ------------------------------
 
 async def _status_form_turn(slots: dict, typed: str, domain: dict) -> tuple[list[dict], list[str]]:
-    from actions.forms.lookups import ValidateStatusForm
     tracker = make_tracker({"requested_slot": "id_number", **slots}, text=typed, candidates={"id_number": typed},
                            active_loop="status_form")
     dispatcher = CollectingDispatcher()
