@@ -112,6 +112,24 @@ def other_services_figures(predicted: list[dict]) -> dict:
     }
 
 
+def against_targets(summary: dict, baseline: dict | None) -> dict[str, bool | None]:
+    """Which targets the figures meet (None: no baseline to compare with)."""
+    c, o = summary["colloquial"], summary["other_services"]
+    away = None
+    if baseline:
+        limit = baseline["colloquial"]["in_domain_turned_away_rate"] + TARGETS["in_domain_turned_away_extra_points"] / 100
+        away = c["in_domain_turned_away_rate"] <= limit + 1e-9
+    return {
+        "colloquial_accuracy": c["accuracy"] >= TARGETS["colloquial_accuracy"],
+        "colloquial_every_intent_f1": all(v["f1-score"] >= TARGETS["colloquial_intent_f1"]
+                                          for v in c["per_intent"].values()),
+        "colloquial_in_domain_turned_away": away,
+        "other_services_accuracy": o["accuracy"] >= TARGETS["other_services_accuracy"],
+        "other_services_out_of_scope_recall": o["out_of_scope_recall"] >= TARGETS["other_services_out_of_scope_recall"],
+        "other_services_turned_away": o["turned_away_rate"] >= TARGETS["other_services_out_of_scope_recall"],
+    }
+
+
 def table(summary: dict, baseline: dict | None) -> str:
     c, o = summary["colloquial"], summary["other_services"]
     low = sorted(((k, v["f1-score"]) for k, v in c["per_intent"].items()
@@ -158,6 +176,9 @@ def main() -> None:
     # As `rasa ... --quiet`: the per-message debug lines would bury the table.
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
+    import jieba  # sets its own logger to DEBUG on import
+
+    jieba.setLogLevel(logging.WARNING)
 
     sets = {name: load_set(name) for name in SETS}
     texts = [text for name in SETS for _, text in sets[name]]
@@ -168,6 +189,8 @@ def main() -> None:
     summary = {"model": str(args.model), "targets": TARGETS,
                "colloquial": {k: v for k, v in colloquial.items() if k != "intent_report"},
                "other_services": other_services_figures(predicted["other_services"])}
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else None
+    summary["targets_met"] = against_targets(summary, baseline)
     for name in SETS:
         (args.out / name).mkdir(parents=True, exist_ok=True)
     (args.out / "colloquial" / "intent_report.json").write_text(
@@ -175,12 +198,12 @@ def main() -> None:
     (args.out / "evaluation_sets.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     if args.errors:
-        misread = [{"set": name, "text": text, "intent": gold, **p}
+        misread = [{"set": name, "text": text, "label": gold, "predicted": p["intent"],
+                    "acted_on": p["acted"], "confidence": p["confidence"]}
                    for name in SETS for (gold, text), p in zip(sets[name], predicted[name])
                    if p["acted"] != gold]
         args.errors.write_text(json.dumps(misread, ensure_ascii=False, indent=2), encoding="utf-8")
 
-    baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else None
     print(table(summary, baseline))
     print(f"summary in {args.out / 'evaluation_sets.json'}")
 
