@@ -14,7 +14,7 @@ ACTIONS_PORT ?= 5055
 RASA_PORT ?= 5005
 export BACKEND_PYTHON := $(BACKEND_PY)
 
-.PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate clean
+.PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -78,8 +78,11 @@ bench: venvs train ## Benchmarks (not part of make test): backend and assistant 
 	cd backend && $(BACKEND_PY) -m bench.run
 	$(RASA_VENV)/bin/python bench/rasa_turns.py
 
-evaluate: $(RASA_VENV)/.installed ## NLU report: 5-fold cross-validation into reports/
+evaluate: $(RASA_VENV)/.installed ## NLU report: cross-validation, held-out and evaluation sets into reports/
 	@bash scripts/evaluate.sh
+
+evaluate-quick: $(RASA_VENV)/.installed ## NLU report without cross-validation (~4 min)
+	@bash scripts/evaluate.sh --quick
 
 clean: ## Remove environments, models, local databases and reports
 	rm -rf $(BACKEND_VENV) $(RASA_VENV) models/*.tar.gz var results reports
