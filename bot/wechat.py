@@ -19,8 +19,9 @@ runs `on_new_message` once, as a background task; every delivery of the message
 The decision is taken without awaiting in between, so exactly one of the two happens.
 
 Subscribing sends `/greet` to Rasa, so the welcome text comes from domain.yml. Voice
-with `Recognition` counts as text. Other message types and events get
-`UNSUPPORTED_REPLY`, except the `SILENT_EVENTS` (unsubscribe, WeChat's own reports).
+with `Recognition` counts as text. Other message types and events get the domain's
+`utter_text_only` (read from the running agent's domain, like every sentence the applicant
+reads), except the `SILENT_EVENTS` (unsubscribe, WeChat's own reports).
 Buttons become numbered lines; a bare number typed next picks that button's payload.
 
 Settings (credentials.yml keys, or the environment when a key is empty): token
@@ -63,8 +64,9 @@ logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
 # Sent to Rasa when someone follows the account: the welcome comes from the domain.
 WELCOME_TEXT = "/greet"
-# The one reply the channel writes itself: it answers what never reaches Rasa.
-UNSUPPORTED_REPLY = "抱歉，目前只能处理文字消息，请用文字告诉我您想办理或咨询的事项。"
+# The answer to what never reaches Rasa (images, locations, voice without recognition): a
+# response of the domain, read from the agent that serves the channel.
+TEXT_ONLY_RESPONSE = "utter_text_only"
 # Events that nobody should answer: the user left, or WeChat reports on its own work.
 SILENT_EVENTS = frozenset({"unsubscribe", "location", "templatesendjobfinish", "masssendjobfinish"})
 WELCOME_EVENTS = frozenset({"subscribe", "subscribe_scan"})
@@ -87,6 +89,15 @@ def signature_of(token: str, timestamp: str, nonce: str, *extra: str) -> str:
     signer = WeChatSigner()
     signer.add_data(token, timestamp, nonce, *extra)
     return signer.signature
+
+
+def text_only_reply(app: Any) -> str:
+    """The domain's `utter_text_only`, as the agent serving this channel loaded it ("" when it
+    has none: WeChat then gets `success` and shows nothing)."""
+    agent = getattr(app.ctx, "agent", None)
+    domain = getattr(agent, "domain", None)
+    variants = domain.responses.get(TEXT_ONLY_RESPONSE) if domain is not None else None
+    return str(variants[0].get("text") or "") if variants else ""
 
 
 def signature_valid(token: str, signature: Optional[str], timestamp: Optional[str],
@@ -302,7 +313,7 @@ class WeChatInput(InputChannel):
             if message is None or not message.source:
                 return response.text("bad request", status=400)
 
-            reply = await self._answer(message, on_new_message)
+            reply = await self._answer(message, on_new_message, text_only_reply(request.app))
             if not reply:
                 return response.text("success")
             xml = create_reply(reply, message, render=True)
@@ -331,8 +342,8 @@ class WeChatInput(InputChannel):
             return f"msg:{message.id}"
         return f"event:{message.source}:{message.time}:{getattr(message, 'event', '')}"
 
-    async def _answer(self, message: BaseMessage,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+    async def _answer(self, message: BaseMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      unsupported_reply: str) -> str:
         """The passive reply text, or "" to answer `success`."""
         sender_id = message.source
         text = self._user_text(message)
@@ -341,7 +352,7 @@ class WeChatInput(InputChannel):
         if text is None:
             if message.type == "event" and message.event in SILENT_EVENTS:
                 return ""
-            return UNSUPPORTED_REPLY
+            return unsupported_reply
         key = self._dedup_key(message)
         turn = self._turns.get(key)
         if turn is None:

@@ -1,6 +1,6 @@
 """`rasa data validate`, strict: fails on an error and on every warning except the one Rasa
 cannot avoid — a response that no story or rule names because something else utters it: a
-custom action (it must then really be named in actions/), a form asking for a slot
+custom action or a channel (it must then really be named in actions/ or bot/), a form asking for a slot
 (`utter_ask_<slot>`, `utter_ask_<form>_<slot>`), or the default fallback (`utter_default`)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> int:
         print(output)
         print(f"rasa data validate failed (exit {run.returncode})")
         return 1
-    action_code = "\n".join(p.read_text() for p in (ROOT / "actions").rglob("*.py"))
+    action_code = "\n".join(p.read_text() for folder in ("actions", "bot") for p in (ROOT / folder).rglob("*.py"))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     asked = {"utter_default"} | {f"utter_ask_{slot}" for slot in domain.get("slots", {})}
     for form, spec in (domain.get("forms") or {}).items():

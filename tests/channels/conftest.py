@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import itertools
 import socket
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import aiohttp
 import pytest
 from recorder import Recorder
 from sanic import Sanic
-from wechat_helpers import AES_KEY, APPID, ROUTE, SECRET, TOKEN, Bot, Harness
+from wechat_helpers import AES_KEY, APPID, ROUTE, SECRET, TOKEN, Bot, Harness, project_domain
 from wechatpy.crypto import WeChatCrypto
 
 from bot.wechat import WeChatInput
@@ -43,6 +44,7 @@ async def wechat(recorder: Recorder, monkeypatch: pytest.MonkeyPatch):
                     "api_base_url": recorder.base_url, "reply_budget": 0.5, **credentials}
         channel = WeChatInput.from_credentials(settings)
         app = Sanic(f"wechat_test_{next(_app_names)}", configure_logging=False)
+        app.ctx.agent = SimpleNamespace(domain=project_domain())  # as rasa run gives the channel
         app.blueprint(channel.blueprint(bot), url_prefix=f"/webhooks/{channel.url_prefix()}")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from wechat_helpers import (AES_KEY, ACCOUNT, APPID, TOKEN, Bot, event_xml, image_xml, location_xml,
-                      openid, reply_content, sign, signed_query, text_xml, voice_xml)
+                      openid, reply_content, sign, signed_query, text_only_reply, text_xml, voice_xml)
 
-from bot.wechat import UNSUPPORTED_REPLY, WELCOME_TEXT, signature_valid, timestamp_fresh
+from bot.wechat import WELCOME_TEXT, signature_valid, timestamp_fresh
 
 
 # -- signatures -------------------------------------------------------------------------
@@ -165,7 +165,7 @@ async def test_voice_without_recognition_gets_the_polite_text(wechat):
     bot = Bot()
     harness = await wechat(bot)
     _, body = await harness.post(voice_xml(None))
-    assert reply_content(body)["Content"] == UNSUPPORTED_REPLY
+    assert reply_content(body)["Content"] == text_only_reply()
     assert bot.received == []
 
 
@@ -175,7 +175,7 @@ async def test_image_gets_the_polite_text_without_calling_the_bot(wechat):
     status, body = await harness.post(image_xml(sender=openid(3)))
     assert status == 200
     reply = reply_content(body)
-    assert reply["Content"] == UNSUPPORTED_REPLY
+    assert reply["Content"] == text_only_reply()
     assert reply["ToUserName"] == openid(3)
     assert bot.received == []
 
@@ -185,14 +185,14 @@ async def test_location_and_unknown_event_get_the_polite_text(wechat):
     harness = await wechat(bot)
     for xml in (location_xml(), event_xml("some_new_event")):
         _, body = await harness.post(xml)
-        assert reply_content(body)["Content"] == UNSUPPORTED_REPLY
+        assert reply_content(body)["Content"] == text_only_reply()
     assert bot.received == []
 
 
 async def test_image_in_safe_mode_gets_an_encrypted_polite_text(wechat):
     harness = await wechat(Bot())
     _, body = await harness.post(image_xml(), safe=True)
-    assert harness.decrypt(body)["Content"] == UNSUPPORTED_REPLY
+    assert harness.decrypt(body)["Content"] == text_only_reply()
 
 
 async def test_subscribe_is_welcomed_through_rasa(wechat):
@@ -215,5 +215,5 @@ async def test_unsubscribe_is_not_answered(wechat):
 
 def test_constants_are_what_the_channel_promises():
     assert WELCOME_TEXT == "/greet"
-    assert "文字" in UNSUPPORTED_REPLY
+    assert "文字" in text_only_reply()
     assert APPID.startswith("wx") and len(AES_KEY) == 43 and TOKEN

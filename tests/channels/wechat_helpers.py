@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import aiohttp
@@ -23,8 +25,21 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.domain import Domain
 
-from bot.wechat import WeChatInput
+from bot.wechat import TEXT_ONLY_RESPONSE, WeChatInput
+
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+@functools.lru_cache(maxsize=1)
+def project_domain() -> Domain:
+    """The project's domain, as `rasa run` gives the channel's app (`app.ctx.agent.domain`)."""
+    return Domain.load(str(DOMAIN_FILE))
+
+
+def text_only_reply() -> str:
+    return project_domain().responses[TEXT_ONLY_RESPONSE][0]["text"]
 
 TOKEN = "token-" + secrets.token_hex(8)
 APPID = "wx" + secrets.token_hex(8)
