@@ -20,9 +20,12 @@ CONTRACT_ENTITIES = {"person_name", "id_number", "phone", "address", "city", "pi
 
 
 def response_names_in_actions() -> set[str]:
+    """Responses chosen in code: by actions, and by the channels (bot/), which send
+    `utter_text_only` themselves for messages Rasa cannot read."""
     names: set[str] = set()
-    for path in ACTIONS_DIR.rglob("*.py"):
-        names |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text(encoding="utf-8")))
+    for folder in (ACTIONS_DIR, ACTIONS_DIR.parent / "bot"):
+        for path in folder.rglob("*.py"):
+            names |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text(encoding="utf-8")))
     return names
 
 
