@@ -27,6 +27,10 @@ from app.core.db import get_session, make_engine
 from app.main import create_app
 from app.prestart import migrate
 
+# The server defaults to production; code the tests reach outside a test app's settings
+# (`get_settings()`: the clock, prestart) runs as development, said here explicitly.
+os.environ["ENVIRONMENT"] = "development"
+
 STAFF_TOKEN = "test-staff-token-0123456789abcdef"
 TODAY = dt.date(2026, 9, 30)
 PG_BIN = Path(os.environ.get("PG_BIN") or next(
