@@ -4,9 +4,47 @@ answer has a model too, for the OpenAPI description the assistant is written aga
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+# Dates the service counts with: a working-day period or a statistics span past these would run
+# off the calendar (and past 9999-12-31); no certificate, notice or visit is dated outside them.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic alone also reads `0` or `"1700000000"` as a timestamp."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "a date as YYYY-MM-DD")
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PydanticCustomError("date_range", "a date from 1900-01-01 to 2100-12-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_date_in_range)]
+
+
+def web_address(value: str | None) -> str | None:
+    """A link shown to applicants: http(s) to a host, never `javascript:` or `data:`."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise PydanticCustomError("url_scheme", "an http or https address")
+    return value
+
 
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 IdNumber = Annotated[str, Field(min_length=1, max_length=30)]
@@ -60,7 +98,7 @@ class OrganizationApplication(_Body):
     headcount: Headcount
     collector_name: Name
     collector_id_number: IdNumber
-    visit_date: dt.date
+    visit_date: IsoDate
     phone: str | None = Field(default=None, max_length=30)
     channel: str | None = Field(default=None, max_length=30)
     conversation_id: ConversationId | None = None
@@ -73,7 +111,7 @@ class OrganizationCheckRequest(_Body):
     occupation: OccupationText | None = None
     level: LevelText | None = None
     headcount: Headcount | None = None
-    visit_date: dt.date | None = None
+    visit_date: IsoDate | None = None
 
 
 ApplicationRequest = Annotated[
@@ -147,7 +185,7 @@ class CollectionRequest(_Body):
 class NoticeRequest(_Body):
     office_code: str
     batch_nos: Annotated[list[str], Field(min_length=1, max_length=100)]
-    published_on: dt.date
+    published_on: IsoDate
     title: str | None = Field(default=None, max_length=200)
 
 
@@ -167,4 +205,4 @@ class OfficeRecord(_Body):
     address: Annotated[str, Field(min_length=1, max_length=200)]
     phone: Annotated[str, Field(min_length=1, max_length=50)]
     hours: Annotated[str, Field(min_length=1, max_length=200)]
-    map_url: str | None = Field(default=None, max_length=300)
+    map_url: Annotated[str | None, AfterValidator(web_address)] = Field(default=None, max_length=300)
