@@ -8,7 +8,7 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 # Dates the service counts with: a working-day period or a statistics span past these would run
@@ -46,6 +46,26 @@ def web_address(value: str | None) -> str | None:
     return value
 
 
+def nul_free(value: object) -> object:
+    """PostgreSQL cannot store a NUL character: such text is refused as input (422), anywhere in
+    a body, instead of failing in the database (500)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("nul_character", "text without NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            nul_free(key)
+            nul_free(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            nul_free(item)
+    return value
+
+
+# A JSON object taken as it comes (a holiday file), with no NUL in any text of it.
+JsonObject = Annotated[dict, AfterValidator(nul_free)]
+# Offices' codes are identifiers (行政区划代码 such as 330100), in paths, forms and bodies alike.
+OfficeCode = Annotated[str, Field(min_length=2, max_length=12, pattern=r"^[0-9A-Za-z_-]+$")]
+
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 IdNumber = Annotated[str, Field(min_length=1, max_length=30)]
 # An organisation's 联系单 as typed: the backend finds the published batch number in it.
@@ -58,6 +78,11 @@ ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return nul_free(value)
 
 
 class StatusQuery(_Body):
@@ -183,7 +208,7 @@ class CollectionRequest(_Body):
 
 
 class NoticeRequest(_Body):
-    office_code: str
+    office_code: OfficeCode
     batch_nos: Annotated[list[str], Field(min_length=1, max_length=100)]
     published_on: IsoDate
     title: str | None = Field(default=None, max_length=200)
@@ -197,7 +222,7 @@ class SubscriptionRequest(_Body):
 
 
 class OfficeRecord(_Body):
-    code: Annotated[str, Field(min_length=2, max_length=12)]
+    code: OfficeCode
     level: Literal["省", "市", "县"]
     region: Annotated[str, Field(min_length=1, max_length=20)]
     district: str | None = Field(default=None, max_length=20)

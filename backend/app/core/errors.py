@@ -57,7 +57,10 @@ ERROR_STATUSES: dict[int, str] = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*statuses: int, html_route: bool = False) -> dict[int | str, dict[str, Any]]:
+    if html_route:  # FastAPI would file the model under the page's text/html: spelt out as JSON
+        content = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+        return {status: {"description": ERROR_STATUSES[status], "content": content} for status in statuses}
     return {status: {"model": ErrorBody, "description": ERROR_STATUSES[status]} for status in statuses}
 
 

@@ -145,7 +145,7 @@ def _application_for_token(session: Session, number: str, token: str | None) -> 
 
 
 @router.get("/applications/{number}/contact-form", response_class=HTMLResponse,
-            responses=error_responses(404, 422))
+            responses=error_responses(404, 422, html_route=True))
 def contact_form(number: ApplicationNumber, token: Annotated[str, Query(max_length=200)],
                  session: SessionDep) -> HTMLResponse:
     """The filled 联系单, print-ready A4. The access token was given only to the applicant; the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
 
 from app.api.deps import CalendarDep, SessionDep, TodayDep
@@ -12,7 +12,7 @@ from app.api.params import RowId
 from app.core.errors import AppError, error_responses
 from app.rules.working_days import MAX_PERIOD_DAYS
 from app.models import PickupNotice
-from app.schemas import IsoDate
+from app.schemas import IsoDate, OfficeCode
 from app.services.calendar import year_overview
 from app.services.notices import notice_public
 from app.services.offices import find_offices, office_by_code, office_public
@@ -51,13 +51,14 @@ def holidays(session: SessionDep, year: int) -> dict:
 
 
 @router.get("/offices", responses=error_responses(422))
-def offices(session: SessionDep, city: Annotated[str | None, Query(max_length=50)] = None) -> dict:
+def offices(session: SessionDep,
+            city: Annotated[str | None, Query(max_length=50, pattern=r"^[^\x00]*$")] = None) -> dict:
     found = find_offices(session, city=city)
     return {"city": city, "offices": [office_public(o) for o in found]}
 
 
 @router.get("/offices/{code}", responses=error_responses(404, 422))
-def office(session: SessionDep, code: str) -> dict:
+def office(session: SessionDep, code: Annotated[OfficeCode, Path()]) -> dict:
     return office_public(office_by_code(session, code))
 
 

@@ -12,7 +12,7 @@ from app.api.deps import CalendarDep, SessionDep, SettingsDep, StaffDep, TodayDe
 from app.api.params import ApplicationNumber, RowId
 from app.core.edge import LIST_UPLOAD_BYTES
 from app.core.errors import AppError, error_responses
-from app.schemas import CollectionRequest, IsoDate, NoticeRequest, OfficeRecord, Transition
+from app.schemas import CollectionRequest, IsoDate, JsonObject, NoticeRequest, OfficeCode, OfficeRecord, Transition
 from app.services import audit
 from app.services.applications import application_by_number, move
 from app.services.calendar import parse_holiday_file, replace_year
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/staff", tags=["staff"], responses=error_responses(40
 def import_published_list(
     session: SessionDep, actor: StaffDep, today: TodayDep, response: Response,
     file: Annotated[UploadFile, File()],
-    office_code: Annotated[str, Form()],
+    office_code: Annotated[OfficeCode, Form()],
     exam_type: Annotated[Literal["local", "national"], Form()] = "local",
     blanks_arrived_on: Annotated[IsoDate | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
@@ -146,7 +146,7 @@ def export_statistics(session: SessionDep, actor: StaffDep, start: Annotated[Iso
 
 
 @router.put("/holidays/{year}", responses=error_responses(400, 413, 422))
-def load_holidays(year: int, body: Annotated[dict, Body()], session: SessionDep, actor: StaffDep) -> dict:
+def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: SessionDep, actor: StaffDep) -> dict:
     holidays = parse_holiday_file(body)
     if holidays.year != year:
         raise AppError(422, "invalid_holiday_file", "文件中的年份与地址中的年份不一致。")
