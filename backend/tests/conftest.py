@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -150,8 +151,8 @@ def settings(db_url: str) -> Settings:
                     lookup_limit_per_client=1000, lookup_limit_per_id=1000)
 
 
-def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> TestClient:
-    app = create_app(settings)
+def use_database(app: FastAPI, settings: Settings, engine: Engine, today: dt.date = TODAY) -> FastAPI:
+    """The app's sessions, settings and today: the test's."""
     factory = sessionmaker(engine, expire_on_commit=False)
 
     def _session() -> Iterator[Session]:
@@ -161,7 +162,11 @@ def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> T
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[get_settings] = lambda: settings
     app.dependency_overrides[deps.get_today] = lambda: today
-    return TestClient(app, raise_server_exceptions=False)
+    return app
+
+
+def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> TestClient:
+    return TestClient(use_database(create_app(settings), settings, engine, today), raise_server_exceptions=False)
 
 
 @pytest.fixture
