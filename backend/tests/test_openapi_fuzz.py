@@ -140,3 +140,25 @@ def test_api(case, fuzzed_app, log_lines):
         case.validate_response(response, checks=CHECKS)
         logged = "\n".join(log_lines.lines)
         assert not FULL_ID.search(logged), logged
+
+
+def test_the_description_names_every_error_in_the_one_shape():
+    spec = APP.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert set(spec["components"]["schemas"]["ErrorBody"]["required"]) == {"code", "message"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            errors = {status: r for status, r in responses.items() if status >= "400"}
+            for status, response in errors.items():
+                schema = response["content"]["application/json"]["schema"]
+                assert schema.get("$ref", "").endswith("/ErrorBody") or schema.get("title") == "ErrorBody", \
+                    (method, path, status)
+            if operation.get("parameters") or "requestBody" in operation:
+                assert "422" in errors, (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413"} <= set(errors), (method, path)
+            if path.startswith(("/api/v1/staff/", "/api/v1/hotline/")):
+                assert "401" in errors, (method, path)
+            if path in ("/api/v1/status", "/api/v1/applications", "/api/v1/subscriptions"):
+                assert "429" in errors, (method, path)
