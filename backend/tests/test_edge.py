@@ -311,10 +311,11 @@ def test_the_pages_name_what_they_may_load(client, settings):
 def test_a_rasa_address_that_is_not_an_origin_is_left_out_of_the_policy(engine, settings):
     from tests.conftest import make_client
 
-    odd = settings.model_copy(update={"rasa_public_url": "https://rasa.example.gov.cn; script-src *"})
-    with make_client(odd, engine) as client:
-        demo = _directives(client.get("/demo"))
-    assert demo["connect-src"] == "'self'" and demo["script-src"] == "'self'"
+    for url in ("https://rasa.example.gov.cn; script-src *", "http://[::1", "javascript:alert(1)"):
+        odd = settings.model_copy(update={"rasa_public_url": url})
+        with make_client(odd, engine) as client:
+            demo = _directives(client.get("/demo"))
+        assert demo["connect-src"] == "'self'" and demo["script-src"] == "'self'"
 
 
 # -- settings -------------------------------------------------------------------------------------

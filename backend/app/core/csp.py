@@ -39,7 +39,10 @@ def inline_hashes(html: str, tag: str) -> str:
 
 def connect_sources(url: str) -> str:
     """An http(s) origin and its websocket twin (socket.io), or nothing for anything else."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     if parts.scheme not in ("http", "https") or not _ORIGIN_HOST.fullmatch(parts.netloc):
         return ""
     socket_scheme = "wss" if parts.scheme == "https" else "ws"

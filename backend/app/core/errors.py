@@ -95,7 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
         leaves = [next((p for p in reversed(err["loc"]) if isinstance(p, str)), None) for err in errors]
         return JSONResponse(
             error_body("invalid_request", "提交的信息不完整或格式不正确，请检查后重试。",
-                  {"field": leaves[0] if leaves else None, "fields": fields}),
+                       {"field": leaves[0] if leaves else None, "fields": fields}),
             status_code=422,
         )
 

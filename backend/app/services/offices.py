@@ -5,8 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pydantic_core import PydanticCustomError
-
 from app.core.errors import AppError
 from app.models import Office
 from app.rules.vocabulary import canonical_city
@@ -27,7 +25,7 @@ def _shown_map_url(stored: str | None) -> str | None:
     """Rows loaded before map links were checked may hold any text: shown only when http(s)."""
     try:
         return web_address(stored)
-    except PydanticCustomError:
+    except ValueError:  # the check's own refusal, or text urlsplit cannot even read
         return None
 
 
