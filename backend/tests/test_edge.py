@@ -27,7 +27,7 @@ from app.core.config import Settings
 from app.core.edge import DEFAULT_CAP, LIST_UPLOAD_CAP, SECURITY_HEADERS, STAFF_JSON_CAP
 from app.main import create_app
 from app.prestart import migrate
-from tests.conftest import STAFF_TOKEN, _free_port
+from tests.conftest import STAFF_TOKEN, _free_port, make_client
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 FORGED_BYTES = 300 * 1024 * 1024
@@ -223,7 +223,7 @@ def send_raw(port: int, head: str, body: Iterator[bytes], *, chunked: bool) -> t
 
 
 def _upload_head(port: int, length: str, token: str | None = None) -> str:
-    lines = [f"POST /api/v1/staff/lists HTTP/1.1", f"Host: 127.0.0.1:{port}",
+    lines = ["POST /api/v1/staff/lists HTTP/1.1", f"Host: 127.0.0.1:{port}",
              f"Content-Type: multipart/form-data; boundary={BOUNDARY}",
              "Transfer-Encoding: chunked" if length == "chunked"
              else f"Content-Length: {FORGED_BYTES if length == 'declared' else 1000}"]
@@ -289,7 +289,7 @@ def _directives(response) -> dict[str, str]:
     return {d.split(" ", 1)[0]: d.split(" ", 1)[1] for d in policy.split("; ")}
 
 
-def test_the_pages_name_what_they_may_load(client, settings):
+def test_the_pages_name_what_they_may_load(client):
     demo = _directives(client.get("/demo"))
     assert demo["script-src"] == "'self'" and "unsafe" not in " ".join(demo.values())
     # The widget reaches Rasa from the browser: over HTTP and socket.io's websocket.
@@ -309,8 +309,6 @@ def test_the_pages_name_what_they_may_load(client, settings):
 
 
 def test_a_rasa_address_that_is_not_an_origin_is_left_out_of_the_policy(engine, settings):
-    from tests.conftest import make_client
-
     for url in ("https://rasa.example.gov.cn; script-src *", "http://[::1", "javascript:alert(1)"):
         odd = settings.model_copy(update={"rasa_public_url": url})
         with make_client(odd, engine) as client:

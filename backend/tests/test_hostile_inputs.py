@@ -90,6 +90,9 @@ def test_dates_in_bodies_are_iso_dates_too(client, staff, value):
     listed = import_rows(client, staff, [], data=csv_bytes([(*HOLDERS[0], "ZS0001", "电工", "四级", "JD1")]),
                          exam_type="national", blanks_arrived_on=str(value))
     _refused(listed)
+    holidays = client.put("/api/v1/staff/holidays/2027", headers=staff, json={
+        "year": 2027, "source": "国务院办公厅通知（示例）", "days": [{"date": value, "type": "holiday", "name": "元旦"}]})
+    _refused(holidays, code="invalid_holiday_file")
 
 
 # -- the contact form: the same 404 whatever the number ----------------------------------------
