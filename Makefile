@@ -12,6 +12,9 @@ RASA := $(CURDIR)/$(RASA_VENV)/bin/rasa
 BACKEND_PORT ?= 8000
 ACTIONS_PORT ?= 5055
 RASA_PORT ?= 5005
+# The backend treats anything but ENVIRONMENT=development as production (weak secrets refused);
+# `make backend` and `make run` are the development servers unless ENVIRONMENT says otherwise.
+ENVIRONMENT ?= development
 export BACKEND_PYTHON := $(BACKEND_PY)
 
 .PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
@@ -41,8 +44,8 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed $(WEB_DEPS) ## Create both environments (and the widget's npm package) if missing
 
 backend: $(BACKEND_VENV)/.installed ## Start the backend alone in the foreground (SQLite with demo data unless DATABASE_URL)
-	cd backend && $(BACKEND_PY) -m app.prestart --demo
-	cd backend && exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT)
+	cd backend && ENVIRONMENT=$(ENVIRONMENT) $(BACKEND_PY) -m app.prestart --demo
+	cd backend && ENVIRONMENT=$(ENVIRONMENT) exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT)
 
 train: $(RASA_VENV)/.installed ## Train a model into models/ (skipped when nothing changed)
 	$(RASA) train --quiet --num-threads 2

@@ -11,6 +11,8 @@ fi
 # The backend pushes pickup notices through Rasa's HTTP API; the actions call the backend.
 export RASA_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
 export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
+# A local run: the backend keeps its staff token in var/staff_token (development only).
+export ENVIRONMENT="${ENVIRONMENT:-development}"
 
 pids=()
 cleanup() { trap - EXIT INT TERM; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }

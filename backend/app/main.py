@@ -10,8 +10,10 @@ from sqlalchemy.orm import sessionmaker
 
 from app.api.main import api_router
 from app.api.routes import pages
+from app.core.access_log import install_query_secret_filter
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
+from app.core.edge import EdgeGuard, SecurityHeaders
 from app.core.errors import install_error_handlers
 from app.core.logging import install_id_masking
 from app.rules.rate_limit import SlidingWindowLimiter
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         install_id_masking()
+        install_query_secret_filter()
         dispatcher = notice_dispatcher(settings)
         task = (asyncio.create_task(dispatcher.run_forever(settings.notify_poll_seconds))
                 if dispatcher else None)
@@ -45,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description="The pickup-list backend: lists, notices, status, applications, working days.",
         lifespan=lifespan,
+        # /docs is served by the pages router, with its own Content-Security-Policy.
+        docs_url=None, redoc_url=None,
     )
     app.state.lookup_limiters = {
         "client": SlidingWindowLimiter(settings.lookup_limit_per_client, settings.lookup_window_seconds),
@@ -53,4 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(pages.router)
+    # The last added runs first: headers on every answer, the edge's own refusals included.
+    app.add_middleware(EdgeGuard, staff_token=settings.staff_token)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -4,9 +4,67 @@ answer has a model too, for the OpenAPI description the assistant is written aga
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+# Dates the service counts with: a working-day period or a statistics span past these would run
+# off the calendar (and past 9999-12-31); no certificate, notice or visit is dated outside them.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic alone also reads `0` or `"1700000000"` as a timestamp."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "a date as YYYY-MM-DD")
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PydanticCustomError("date_range", "a date from 1900-01-01 to 2100-12-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_date_in_range)]
+
+
+def web_address(value: str | None) -> str | None:
+    """A link shown to applicants: http(s) to a host, never `javascript:` or `data:`."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise PydanticCustomError("url_scheme", "an http or https address")
+    return value
+
+
+def nul_free(value: object) -> object:
+    """PostgreSQL cannot store a NUL character: such text is refused as input (422), anywhere in
+    a body, instead of failing in the database (500)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("nul_character", "text without NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            nul_free(key)
+            nul_free(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            nul_free(item)
+    return value
+
+
+# A JSON object taken as it comes (a holiday file), with no NUL in any text of it.
+JsonObject = Annotated[dict, AfterValidator(nul_free)]
+# Offices' codes are identifiers (行政区划代码 such as 330100), in paths, forms and bodies alike.
+OfficeCode = Annotated[str, Field(min_length=2, max_length=12, pattern=r"^[0-9A-Za-z_-]+$")]
 
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 IdNumber = Annotated[str, Field(min_length=1, max_length=30)]
@@ -20,6 +78,11 @@ ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return nul_free(value)
 
 
 class StatusQuery(_Body):
@@ -60,7 +123,7 @@ class OrganizationApplication(_Body):
     headcount: Headcount
     collector_name: Name
     collector_id_number: IdNumber
-    visit_date: dt.date
+    visit_date: IsoDate
     phone: str | None = Field(default=None, max_length=30)
     channel: str | None = Field(default=None, max_length=30)
     conversation_id: ConversationId | None = None
@@ -73,7 +136,7 @@ class OrganizationCheckRequest(_Body):
     occupation: OccupationText | None = None
     level: LevelText | None = None
     headcount: Headcount | None = None
-    visit_date: dt.date | None = None
+    visit_date: IsoDate | None = None
 
 
 ApplicationRequest = Annotated[
@@ -145,9 +208,9 @@ class CollectionRequest(_Body):
 
 
 class NoticeRequest(_Body):
-    office_code: str
+    office_code: OfficeCode
     batch_nos: Annotated[list[str], Field(min_length=1, max_length=100)]
-    published_on: dt.date
+    published_on: IsoDate
     title: str | None = Field(default=None, max_length=200)
 
 
@@ -159,7 +222,7 @@ class SubscriptionRequest(_Body):
 
 
 class OfficeRecord(_Body):
-    code: Annotated[str, Field(min_length=2, max_length=12)]
+    code: OfficeCode
     level: Literal["省", "市", "县"]
     region: Annotated[str, Field(min_length=1, max_length=20)]
     district: str | None = Field(default=None, max_length=20)
@@ -167,4 +230,4 @@ class OfficeRecord(_Body):
     address: Annotated[str, Field(min_length=1, max_length=200)]
     phone: Annotated[str, Field(min_length=1, max_length=50)]
     hours: Annotated[str, Field(min_length=1, max_length=200)]
-    map_url: str | None = Field(default=None, max_length=300)
+    map_url: Annotated[str | None, AfterValidator(web_address)] = Field(default=None, max_length=300)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_session, make_engine
 from app.main import create_app
 from app.prestart import migrate
+
+# The server defaults to production; code the tests reach outside a test app's settings
+# (`get_settings()`: the clock, prestart) runs as development, said here explicitly.
+os.environ["ENVIRONMENT"] = "development"
 
 STAFF_TOKEN = "test-staff-token-0123456789abcdef"
 TODAY = dt.date(2026, 9, 30)
@@ -146,8 +151,8 @@ def settings(db_url: str) -> Settings:
                     lookup_limit_per_client=1000, lookup_limit_per_id=1000)
 
 
-def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> TestClient:
-    app = create_app(settings)
+def use_database(app: FastAPI, settings: Settings, engine: Engine, today: dt.date = TODAY) -> FastAPI:
+    """The app's sessions, settings and today: the test's."""
     factory = sessionmaker(engine, expire_on_commit=False)
 
     def _session() -> Iterator[Session]:
@@ -157,7 +162,11 @@ def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> T
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[get_settings] = lambda: settings
     app.dependency_overrides[deps.get_today] = lambda: today
-    return TestClient(app, raise_server_exceptions=False)
+    return app
+
+
+def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> TestClient:
+    return TestClient(use_database(create_app(settings), settings, engine, today), raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -13,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings, get_settings
 from app.core.db import get_session
 from app.core.clock import china_today
-from app.core.errors import AppError
+from app.core.edge import bearer_token_matches
+from app.core.errors import AppError, unauthorized
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
 
@@ -34,12 +34,9 @@ TodayDep = Annotated[dt.date, Depends(get_today)]
 
 
 def staff_actor(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(
-        token.encode(), (settings.staff_token or "").encode()
-    ):
-        raise AppError(401, "unauthorized", "需要有效的工作人员令牌。",
-                       headers={"WWW-Authenticate": "Bearer"})
+    """Checked again here: the edge (`EdgeGuard`) has already refused a wrong token on staff paths."""
+    if not bearer_token_matches(authorization, settings.staff_token):
+        raise unauthorized()
     return "staff"
 
 

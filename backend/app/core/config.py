@@ -14,14 +14,20 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 VAR_DIR = REPO_ROOT / "var"
 
 
+MIN_SECRET_LENGTH = 24
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    environment: str = "development"
+    # Anything but an explicit ENVIRONMENT=development is treated as production: a server
+    # started without it refuses weak or missing secrets instead of running with them.
+    environment: str = "production"
     database_url: str = f"sqlite:///{VAR_DIR / 'backend.db'}"
     # Staff endpoints need this bearer token. In development a random one is kept
     # in var/staff_token so that `make run` works without set-up; elsewhere it is
-    # required.
+    # required, and refused when weak (`weak_secret`).
     staff_token: str | None = None
     # Look-ups of personal data: at most N per window, per client and per ID number.
     lookup_limit_per_client: int = 30
@@ -51,13 +57,19 @@ class Settings(BaseSettings):
         if self.fixed_today and self.environment != "development":
             raise ValueError("FIXED_TODAY is for development only")
         if self.staff_token:
-            if self.environment != "development" and len(self.staff_token) < 24:
-                raise ValueError("STAFF_TOKEN must be at least 24 characters outside development")
+            if self.environment != "development" and weak_secret(self.staff_token):
+                raise ValueError(f"STAFF_TOKEN is too weak outside development: at least {MIN_SECRET_LENGTH} "
+                                 f"characters, {MIN_SECRET_DISTINCT_CHARACTERS} of them different")
             return self
         if self.environment != "development":
             raise ValueError("STAFF_TOKEN must be set outside development")
         self.staff_token = _development_staff_token()
         return self
+
+
+def weak_secret(secret: str) -> bool:
+    """Too short, or a long run of few characters ("aaaa…", "12121212…")."""
+    return len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS
 
 
 def _development_staff_token() -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -23,15 +26,54 @@ def not_found(message: str = "未找到相关记录。") -> AppError:
     return AppError(404, "not_found", message)
 
 
+UNAUTHORIZED_MESSAGE = "需要有效的工作人员令牌。"
+
+
+def unauthorized() -> AppError:
+    return AppError(401, "unauthorized", UNAUTHORIZED_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, as the OpenAPI description shows it for every refusal."""
+
+    code: str = Field(description="stable snake_case code, e.g. not_found, invalid_request")
+    message: str = Field(description="Chinese, fit for an applicant")
+    details: Any = Field(default=None, description="what the code needs said: the refused field, the options")
+
+
+# Every status a route may answer besides its success, described once; routes list theirs
+# with `error_responses(...)` so that the OpenAPI description names all of them.
+ERROR_STATUSES: dict[int, str] = {
+    400: "The body could not be read (a broken multipart form): `invalid_body`.",
+    401: "Staff token missing or wrong: `unauthorized` (checked before the body is read).",
+    403: "Not allowed: `forbidden`.",
+    404: "Nothing found; a look-up of personal data answers the same whatever did not match.",
+    409: "Refused by the current state (already published, collected, applied for…).",
+    413: "Body over the route's cap: `body_too_large` (the list upload 50 MB, staff JSON 2 MB, "
+         "other JSON 64 KB).",
+    422: "Refused input: `invalid_request` (schema, `details.field`) or a rule's own code.",
+    429: "Too many look-ups: `too_many_requests`, with Retry-After.",
+    503: "A service behind the backend (the assistant) is unavailable.",
+}
+
+
+def error_responses(*statuses: int, html_route: bool = False) -> dict[int | str, dict[str, Any]]:
+    if html_route:  # FastAPI would file the model under the page's text/html: spelt out as JSON
+        content = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+        return {status: {"description": ERROR_STATUSES[status], "content": content} for status in statuses}
+    return {status: {"model": ErrorBody, "description": ERROR_STATUSES[status]} for status in statuses}
+
+
 _HTTP_CODES = {
-    401: ("unauthorized", "需要工作人员身份验证。"),
+    400: ("invalid_body", "提交的内容无法解析，请检查格式后重试。"),
+    401: ("unauthorized", UNAUTHORIZED_MESSAGE),
     403: ("forbidden", "无权执行此操作。"),
     404: ("not_found", "未找到相关内容。"),
     405: ("method_not_allowed", "不支持该请求方式。"),
 }
 
 
-def _body(code: str, message: str, details: object = None) -> dict:
+def error_body(code: str, message: str, details: object = None) -> dict:
     body: dict[str, object] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
@@ -41,7 +83,7 @@ def _body(code: str, message: str, details: object = None) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message, exc.details), status_code=exc.status,
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
                             headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -52,17 +94,18 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = [".".join(str(p) for p in err["loc"] if p != "body") for err in errors]
         leaves = [next((p for p in reversed(err["loc"]) if isinstance(p, str)), None) for err in errors]
         return JSONResponse(
-            _body("invalid_request", "提交的信息不完整或格式不正确，请检查后重试。",
-                  {"field": leaves[0] if leaves else None, "fields": fields}),
+            error_body("invalid_request", "提交的信息不完整或格式不正确，请检查后重试。",
+                       {"field": leaves[0] if leaves else None, "fields": fields}),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "请求未能处理，请稍后再试。"))
-        return JSONResponse(_body(code, message), status_code=exc.status_code)
+        # Starlette's own headers are kept: `Allow` on a 405.
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(_body("internal_error", "系统暂时无法处理，请稍后再试或拨打12333咨询。"),
+        return JSONResponse(error_body("internal_error", "系统暂时无法处理，请稍后再试或拨打12333咨询。"),
                             status_code=500)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import AppError
 from app.models import HolidayOverride, HolidayYear
+from app.schemas import IsoDate
 from app.rules.working_days import WorkCalendar
 
 
@@ -25,7 +26,7 @@ def calendar_for(session: Session) -> WorkCalendar:
 
 
 class HolidayDay(BaseModel):
-    date: dt.date
+    date: IsoDate
     type: str = Field(pattern="^(holiday|workday)$")
     name: str = Field(min_length=1, max_length=50)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -224,3 +226,28 @@ def statistics(session: Session, *, start: dt.date, end: dt.date) -> dict:
         "certificates": sum(e["certificates"] for e in by_office),
         "by_office": by_office,
     }
+
+
+# A spreadsheet runs a cell that starts like a formula (=HYPERLINK(...), +cmd|...); office names
+# come from data staff load, so such a cell is written with a leading apostrophe, as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = ["机构代码", "机构名称", "办件数", "个人领取件数", "单位领取件数", "证书本数"]
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def statistics_csv(stats: dict) -> str:
+    """The statistics as a CSV for Excel (a BOM, so that it reads the Chinese as UTF-8)."""
+    rows = [[e["office_code"], e["office_name"], e["cases"], e["individual_cases"],
+             e["organization_cases"], e["certificates"]] for e in stats["by_office"]]
+    rows.append(["合计", "", stats["cases"], stats["individual_cases"], stats["organization_cases"],
+                 stats["certificates"]])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
+    return "\ufeff" + out.getvalue()

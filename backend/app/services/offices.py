@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import AppError
 from app.models import Office
 from app.rules.vocabulary import canonical_city
-from app.schemas import OfficeRecord
+from app.schemas import OfficeRecord, web_address
 
 LEVEL_ORDER = {"市": 0, "县": 1, "省": 2}
 
@@ -17,8 +17,16 @@ def office_public(office: Office) -> dict:
     return {
         "code": office.code, "level": office.level, "region": office.region,
         "district": office.district, "name": office.name, "address": office.address,
-        "phone": office.phone, "hours": office.hours, "map_url": office.map_url,
+        "phone": office.phone, "hours": office.hours, "map_url": _shown_map_url(office.map_url),
     }
+
+
+def _shown_map_url(stored: str | None) -> str | None:
+    """Rows loaded before map links were checked may hold any text: shown only when http(s)."""
+    try:
+        return web_address(stored)
+    except ValueError:  # the check's own refusal, or text urlsplit cannot even read
+        return None
 
 
 def find_offices(session: Session, *, city: str | None = None) -> list[Office]:

@@ -6,12 +6,14 @@ import hmac
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from app.api.deps import CalendarDep, ClientDep, SessionDep, SettingsDep, TodayDep, enforce_lookup_limits
-from app.core.errors import AppError, not_found
+from app.api.params import ApplicationNumber
+from app.core.csp import inline_hashes, policy
+from app.core.errors import AppError, error_responses, not_found
 from app.models import Application
 from app.rules.identity import mask_id, normalize_id
 from app.schemas import (
@@ -34,7 +36,7 @@ router = APIRouter(tags=["applicants"])
 NOT_FOUND_MESSAGE = "未查到与该姓名和身份证号相符的证书。可能领证名单尚未公布，或信息有误；请核对后重试，或咨询领证机构、12333。"
 
 
-@router.post("/status")
+@router.post("/status", responses=error_responses(400, 404, 413, 422, 429))
 def status(request: Request, query: StatusQuery, session: SessionDep, calendar: CalendarDep,
            today: TodayDep, client: ClientDep) -> dict:
     """The holder's certificates when name and ID number both match (404 `not_found` the same
@@ -63,7 +65,9 @@ def _applicant_id(body: object, today: date) -> str:
     return normalize_id(body.id_number, today=today)
 
 
-@router.post("/applications", status_code=201)
+@router.post("/applications", status_code=201, responses={
+    200: {"description": "The first application, when the same Idempotency-Key comes again"},
+    **error_responses(400, 409, 413, 422, 429)})
 def apply(request: Request, response: Response, body: Annotated[ApplicationRequest, Body()],
           session: SessionDep, calendar: CalendarDep, today: TodayDep, client: ClientDep,
           idempotency_key: Annotated[str | None, Header()] = None) -> dict:
@@ -92,7 +96,8 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     return result
 
 
-@router.post("/applications/check", response_model=OrganizationCheckAnswer)
+@router.post("/applications/check", response_model=OrganizationCheckAnswer,
+             responses=error_responses(400, 413, 422))
 def check_organization_form(body: OrganizationCheckRequest, session: SessionDep, calendar: CalendarDep,
                             today: TodayDep) -> dict:
     """Dry run of an organisation's application: any subset of `batch_no` (as typed, e.g.
@@ -117,8 +122,8 @@ def check_organization_form(body: OrganizationCheckRequest, session: SessionDep,
     return check.public()
 
 
-@router.get("/applications/{number}")
-def application(number: str, session: SessionDep,
+@router.get("/applications/{number}", responses=error_responses(404, 422))
+def application(number: ApplicationNumber, session: SessionDep,
                 x_application_token: Annotated[str | None, Header()] = None) -> dict:
     """An application as `POST /applications` answered it (without the token), for whoever holds
     its `access_token`: header `X-Application-Token`. 404 `not_found` when the number or the
@@ -139,19 +144,24 @@ def _application_for_token(session: Session, number: str, token: str | None) -> 
     return app if app is not None and matches else None
 
 
-@router.get("/applications/{number}/contact-form", response_class=HTMLResponse)
-def contact_form(number: str, token: str, session: SessionDep) -> HTMLResponse:
-    """The filled 联系单, print-ready A4. The access token was given only to the applicant."""
-    try:
-        app = application_by_number(session, number)
-    except AppError:
-        app = None
-    if app is None or app.kind != "organization" or not hmac.compare_digest(app.access_token, token):
+@router.get("/applications/{number}/contact-form", response_class=HTMLResponse,
+            responses=error_responses(404, 422, html_route=True))
+def contact_form(number: ApplicationNumber, token: Annotated[str, Query(max_length=200)],
+                 session: SessionDep) -> HTMLResponse:
+    """The filled 联系单, print-ready A4. The access token was given only to the applicant; the
+    answer is the same 404 whether the number is unknown, not an organisation's, or the token
+    wrong. The token stays in the link (what the assistant sends) and out of the access log
+    and of referrers."""
+    app = _application_for_token(session, number, token)
+    if app is None or app.kind != "organization":
         raise not_found("未找到该联系单，请检查链接是否完整。")
-    return HTMLResponse(render_contact_form(app))
+    page = render_contact_form(app)
+    csp = policy(style_src=inline_hashes(page, "style"), script_src=inline_hashes(page, "script"),
+                 img_src="'self' data:")
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
-@router.post("/subscriptions", status_code=201)
+@router.post("/subscriptions", status_code=201, responses=error_responses(400, 413, 422, 429))
 def subscriptions(request: Request, body: SubscriptionRequest, session: SessionDep, today: TodayDep,
                   client: ClientDep, settings: SettingsDep) -> dict:
     enforce_lookup_limits(request, client, normalize_id(body.id_number, today=today))

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep, SettingsDep, StaffDep
-from app.core.errors import AppError
+from app.core.errors import AppError, error_responses
 from app.services import audit
 from app.services.assistant import AssistantUnavailable, RasaAssistant
 
-router = APIRouter(prefix="/hotline", tags=["hotline"])
+router = APIRouter(prefix="/hotline", tags=["hotline"], responses=error_responses(401))
 logger = logging.getLogger(__name__)
 
 NO_SOURCE = "（该回答未标注依据）"
@@ -36,7 +36,7 @@ def get_assistant(settings: SettingsDep) -> RasaAssistant:
 AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]
 
 
-@router.post("/ask")
+@router.post("/ask", responses=error_responses(400, 413, 422, 503))
 def ask(body: HotlineQuestion, actor: StaffDep, assistant: AssistantDep, session: SessionDep) -> dict:
     sender_id = f"hotline-{body.conversation}"
     # The question itself is not kept: a caller's ID number may be in it.

@@ -1,22 +1,27 @@
 """Pages and static files of web/: the embeddable chat widget (/widget/widget.js), its
-demo page (/demo) and the hotline agents' guide (/hotline). Only the files listed here
-are served; the socket.io browser client comes from `npm install --prefix web`."""
+demo page (/demo), the hotline agents' guide (/hotline) and the API's own page (/docs).
+Only the files listed here are served; the socket.io browser client comes from
+`npm install --prefix web`. Each page names what it may load (Content-Security-Policy)."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SettingsDep
 from app.core.config import REPO_ROOT
+from app.core.csp import connect_sources, inline_hashes, policy
 from app.core.errors import not_found
 
 WEB_DIR = REPO_ROOT / "web"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Swagger UI's files come from its CDN, as FastAPI's page has them (the browser loads them).
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 ASSETS: dict[str, tuple[Path, str]] = {
     "/widget/widget.js": (WEB_DIR / "widget" / "widget.js", "text/javascript; charset=utf-8"),
@@ -49,9 +54,28 @@ def demo(settings: SettingsDep) -> HTMLResponse:
     """A fictional government page (marked 示例) with the widget's one script tag."""
     rasa_url = settings.rasa_public_url or settings.rasa_url or DEFAULT_RASA_URL
     page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
-    return HTMLResponse(page.replace("{{RASA_URL}}", html.escape(rasa_url, quote=True)), headers=NO_CACHE)
+    page = page.replace("{{RASA_URL}}", html.escape(rasa_url, quote=True))
+    # The widget talks to Rasa from the browser: its origin, over HTTP and socket.io's websocket.
+    csp = policy(script_src="'self'", style_src=f"'self' {inline_hashes(page, 'style')}".strip(),
+                 connect_src=f"'self' {connect_sources(rasa_url)}".strip(), img_src="'self' data:")
+    return HTMLResponse(page, headers={**NO_CACHE, "Content-Security-Policy": csp})
 
 
 @router.get("/hotline", response_class=HTMLResponse)
 def hotline() -> HTMLResponse:
-    return HTMLResponse((WEB_DIR / "hotline" / "index.html").read_text(encoding="utf-8"), headers=NO_CACHE)
+    # The agent types the staff token here: own scripts only, calls to this origin only.
+    csp = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
+                 form_action="'self'")
+    return HTMLResponse((WEB_DIR / "hotline" / "index.html").read_text(encoding="utf-8"),
+                        headers={**NO_CACHE, "Content-Security-Policy": csp})
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    """FastAPI's Swagger UI page, allowed its CDN and its one inline script, nothing else."""
+    page = get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + request.app.openapi_url,
+                               title=f"{request.app.title} - Swagger UI", swagger_favicon_url="data:,")
+    body = page.body.decode()
+    csp = policy(script_src=f"{SWAGGER_CDN} {inline_hashes(body, 'script')}",
+                 style_src=f"{SWAGGER_CDN} 'unsafe-inline'", img_src="'self' data:", connect_src="'self'")
+    return HTMLResponse(body, headers={"Content-Security-Policy": csp})

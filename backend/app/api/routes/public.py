@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
 
 from app.api.deps import CalendarDep, SessionDep, TodayDep
-from app.core.errors import AppError
+from app.api.params import RowId
+from app.core.errors import AppError, error_responses
 from app.rules.working_days import MAX_PERIOD_DAYS
 from app.models import PickupNotice
+from app.schemas import IsoDate, OfficeCode
 from app.services.calendar import year_overview
 from app.services.notices import notice_public
 from app.services.offices import find_offices, office_by_code, office_public
@@ -25,42 +26,44 @@ def health(session: SessionDep) -> dict:
     return {"status": "ok"}
 
 
-@router.get("/working-days/due")
-def working_days_due(calendar: CalendarDep, start: dt.date,
+@router.get("/working-days/due", responses=error_responses(422))
+def working_days_due(calendar: CalendarDep, start: Annotated[IsoDate, Query()],
                      days: Annotated[int, Query(ge=1, le=MAX_PERIOD_DAYS)]) -> dict:
     due = calendar.add_working_days(start, days)
     return {"start": start.isoformat(), "days": days, "due": due.due.isoformat(),
             "estimated": due.estimated}
 
 
-@router.get("/working-days/check")
-def working_day_check(calendar: CalendarDep, today: TodayDep, date: dt.date | None = None) -> dict:
+@router.get("/working-days/check", responses=error_responses(422))
+def working_day_check(calendar: CalendarDep, today: TodayDep,
+                      date: Annotated[IsoDate | None, Query()] = None) -> dict:
     """Without a date: today in China, as the service counts it."""
     date = date or today
     return {"date": date.isoformat(), "workday": calendar.is_workday(date),
             "estimated": not calendar.is_known_year(date.year)}
 
 
-@router.get("/holidays/{year}")
+@router.get("/holidays/{year}", responses=error_responses(422))
 def holidays(session: SessionDep, year: int) -> dict:
     if not 2000 <= year <= 2100:
         raise AppError(422, "invalid_year", "年份应在2000至2100之间。")
     return year_overview(session, year)
 
 
-@router.get("/offices")
-def offices(session: SessionDep, city: str | None = None) -> dict:
+@router.get("/offices", responses=error_responses(422))
+def offices(session: SessionDep,
+            city: Annotated[str | None, Query(max_length=50, pattern=r"^[^\x00]*$")] = None) -> dict:
     found = find_offices(session, city=city)
     return {"city": city, "offices": [office_public(o) for o in found]}
 
 
-@router.get("/offices/{code}")
-def office(session: SessionDep, code: str) -> dict:
+@router.get("/offices/{code}", responses=error_responses(404, 422))
+def office(session: SessionDep, code: Annotated[OfficeCode, Path()]) -> dict:
     return office_public(office_by_code(session, code))
 
 
-@router.get("/notices/{notice_id}")
-def notice(session: SessionDep, notice_id: int, calendar: CalendarDep, today: TodayDep) -> dict:
+@router.get("/notices/{notice_id}", responses=error_responses(404, 422))
+def notice(session: SessionDep, notice_id: RowId, calendar: CalendarDep, today: TodayDep) -> dict:
     """A published notice is public: where, which batches, and each batch's own last day
     (`batches[].deadline`: `date`, `estimated`, `passed`, `rule` notice | national_exam,
     `counted_from`)."""

@@ -2,40 +2,39 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import datetime as dt
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from app.api.deps import CalendarDep, SessionDep, SettingsDep, StaffDep, TodayDep
-from app.core.errors import AppError
-from app.schemas import CollectionRequest, NoticeRequest, OfficeRecord, Transition
+from app.api.params import ApplicationNumber, RowId
+from app.core.edge import LIST_UPLOAD_BYTES
+from app.core.errors import AppError, error_responses
+from app.schemas import CollectionRequest, IsoDate, JsonObject, NoticeRequest, OfficeCode, OfficeRecord, Transition
 from app.services import audit
 from app.services.applications import application_by_number, move
 from app.services.calendar import parse_holiday_file, replace_year
-from app.services.collections import record_collection, statistics
+from app.services.collections import record_collection, statistics, statistics_csv
 from app.services.holders import application_public
 from app.services.lists import audit_detail, import_list, preview_refused_detail, result_public
 from app.services.notices import notice_public, publish
 from app.services.notifications import application_deliveries_public, deliveries_public, queue_for_notice
 from app.services.offices import office_by_code, upsert_offices
 
-router = APIRouter(prefix="/staff", tags=["staff"])
+# Every staff answer may be a 401: the edge checks the token before anything else.
+router = APIRouter(prefix="/staff", tags=["staff"], responses=error_responses(401))
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-@router.post("/lists", status_code=201)
+@router.post("/lists", status_code=201, responses={
+    200: {"description": "The preview (`dry_run`): what an import would do"},
+    **error_responses(400, 404, 413, 422)})
 def import_published_list(
     session: SessionDep, actor: StaffDep, today: TodayDep, response: Response,
     file: Annotated[UploadFile, File()],
-    office_code: Annotated[str, Form()],
+    office_code: Annotated[OfficeCode, Form()],
     exam_type: Annotated[Literal["local", "national"], Form()] = "local",
-    blanks_arrived_on: Annotated[dt.date | None, Form()] = None,
+    blanks_arrived_on: Annotated[IsoDate | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
     """Import a published list; with `dry_run`, check it all and answer what an import would
@@ -43,8 +42,8 @@ def import_published_list(
     written."""
     # A plain def: FastAPI runs it in the thread pool, so parsing and inserting a large list does
     # not hold up the event loop (and with it every other request) for the whole import.
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
+    data = file.file.read(LIST_UPLOAD_BYTES + 1)
+    if len(data) > LIST_UPLOAD_BYTES:
         raise AppError(413, "file_too_large", "文件过大（上限50MB），请拆分后上传。")
     if exam_type == "national" and blanks_arrived_on is None:
         raise AppError(422, "blanks_date_required", "全国统考名单需要填写空白证书送达日期。")
@@ -68,7 +67,7 @@ def import_published_list(
     return result_public(result)
 
 
-@router.post("/notices", status_code=201)
+@router.post("/notices", status_code=201, responses=error_responses(400, 404, 409, 413, 422))
 def publish_notice(body: NoticeRequest, session: SessionDep, actor: StaffDep,
                    calendar: CalendarDep, settings: SettingsDep, today: TodayDep) -> dict:
     """Publish a pickup notice for batches of one office. The answer is the notice as
@@ -89,13 +88,13 @@ def publish_notice(body: NoticeRequest, session: SessionDep, actor: StaffDep,
             "warnings": publication.warnings}
 
 
-@router.get("/notices/{notice_id}/deliveries")
-def notice_deliveries(notice_id: int, session: SessionDep, actor: StaffDep) -> dict:
+@router.get("/notices/{notice_id}/deliveries", responses=error_responses(422))
+def notice_deliveries(notice_id: RowId, session: SessionDep, actor: StaffDep) -> dict:
     return {"notice_id": notice_id, "deliveries": deliveries_public(session, notice_id)}
 
 
-@router.post("/applications/{number}/transitions")
-def transition(number: str, body: Transition, session: SessionDep, actor: StaffDep,
+@router.post("/applications/{number}/transitions", responses=error_responses(400, 404, 409, 413, 422))
+def transition(number: ApplicationNumber, body: Transition, session: SessionDep, actor: StaffDep,
                calendar: CalendarDep, today: TodayDep, settings: SettingsDep) -> dict:
     """Move an application one step. The answer is the application as `POST /applications`
     describes it, its `certificate` included, without the applicant's `access_token`.
@@ -106,14 +105,14 @@ def transition(number: str, body: Transition, session: SessionDep, actor: StaffD
     return application_public(app)
 
 
-@router.get("/applications/{number}/deliveries")
-def application_deliveries(number: str, session: SessionDep, actor: StaffDep) -> dict:
+@router.get("/applications/{number}/deliveries", responses=error_responses(404, 422))
+def application_deliveries(number: ApplicationNumber, session: SessionDep, actor: StaffDep) -> dict:
     """What happened to each pushed decision on this application."""
     app = application_by_number(session, number)
     return {"number": app.number, "deliveries": application_deliveries_public(session, app.id)}
 
 
-@router.post("/collections", status_code=201)
+@router.post("/collections", status_code=201, responses=error_responses(400, 404, 409, 413, 422))
 def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep, today: TodayDep) -> dict:
     """Record a collection at the counter. 代领 and 单位 name the completed application
     (`application_number`), or come without one (现场申请): `walk_in` is then
@@ -127,8 +126,12 @@ def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep, t
             "applications": [a.number for a in collection.applications]}
 
 
-@router.get("/statistics")
-def export_statistics(session: SessionDep, actor: StaffDep, start: dt.date, end: dt.date,
+@router.get("/statistics", responses={
+    200: {"description": "The counts (办件统计口径) as JSON, or as CSV with `format=csv`",
+          "content": {"text/csv": {}}},
+    **error_responses(422)})
+def export_statistics(session: SessionDep, actor: StaffDep, start: Annotated[IsoDate, Query()],
+                      end: Annotated[IsoDate, Query()],
                       format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
     if end < start:
         raise AppError(422, "invalid_period", "结束日期不能早于开始日期。")
@@ -138,20 +141,12 @@ def export_statistics(session: SessionDep, actor: StaffDep, start: dt.date, end:
     session.commit()
     if format == "json":
         return Response(json.dumps(stats, ensure_ascii=False), media_type="application/json")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["机构代码", "机构名称", "办件数", "个人领取件数", "单位领取件数", "证书本数"])
-    for e in stats["by_office"]:
-        writer.writerow([e["office_code"], e["office_name"], e["cases"], e["individual_cases"],
-                         e["organization_cases"], e["certificates"]])
-    writer.writerow(["合计", "", stats["cases"], stats["individual_cases"],
-                     stats["organization_cases"], stats["certificates"]])
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(statistics_csv(stats), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="statistics-{start}-{end}.csv"'})
 
 
-@router.put("/holidays/{year}")
-def load_holidays(year: int, body: Annotated[dict, Body()], session: SessionDep, actor: StaffDep) -> dict:
+@router.put("/holidays/{year}", responses=error_responses(400, 413, 422))
+def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: SessionDep, actor: StaffDep) -> dict:
     holidays = parse_holiday_file(body)
     if holidays.year != year:
         raise AppError(422, "invalid_holiday_file", "文件中的年份与地址中的年份不一致。")
@@ -162,7 +157,7 @@ def load_holidays(year: int, body: Annotated[dict, Body()], session: SessionDep,
     return {"year": year, "days": len(holidays.days), "source": holidays.source}
 
 
-@router.put("/offices")
+@router.put("/offices", responses=error_responses(400, 413, 422))
 def load_offices(body: Annotated[list[OfficeRecord], Body()], session: SessionDep, actor: StaffDep) -> dict:
     count = upsert_offices(session, body)
     audit.record(session, actor=actor, action="offices_loaded", detail={"offices": count})
