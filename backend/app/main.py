@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
+from app.api.deps import lookup_limiter
 from app.api.main import api_router
 from app.api.routes import pages
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import install_id_masking
-from app.rules.rate_limit import SlidingWindowLimiter
 from app.services.notifications import NoticeDispatcher, RasaNotifier
 
 
@@ -46,10 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The pickup-list backend: lists, notices, status, applications, working days.",
         lifespan=lifespan,
     )
-    app.state.lookup_limiters = {
-        "client": SlidingWindowLimiter(settings.lookup_limit_per_client, settings.lookup_window_seconds),
-        "id": SlidingWindowLimiter(settings.lookup_limit_per_id, settings.lookup_window_seconds),
-    }
+    app.state.lookup_limiter = lookup_limiter(settings)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(pages.router)

@@ -143,7 +143,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(environment="test", database_url=db_url, staff_token=STAFF_TOKEN,
-                    lookup_limit_per_client=1000, lookup_limit_per_id=1000)
+                    lookup_limit_per_client=1000, lookup_misses_per_client=1000,
+                    lookup_misses_per_client_id=1000)
 
 
 def make_client(settings: Settings, engine: Engine, today: dt.date = TODAY) -> TestClient:
