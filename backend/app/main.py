@@ -12,7 +12,7 @@ from app.api.deps import lookup_limiter
 from app.api.main import api_router
 from app.api.routes import pages
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine
+from app.core.db import engine_for
 from app.core.errors import install_error_handlers
 from app.core.logging import install_id_masking
 from app.services.notifications import NoticeDispatcher, RasaNotifier
@@ -21,7 +21,7 @@ from app.services.notifications import NoticeDispatcher, RasaNotifier
 def notice_dispatcher(settings: Settings) -> NoticeDispatcher | None:
     if not settings.rasa_url:
         return None
-    factory = sessionmaker(make_engine(settings.database_url), expire_on_commit=False)
+    factory = sessionmaker(engine_for(settings), expire_on_commit=False)
     return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_token),
                             max_attempts=settings.notify_max_attempts,
                             backoff_seconds=settings.notify_backoff_seconds)
