@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     # Pushed pickup notices go through Rasa's HTTP API (trigger_intent); off without RASA_URL.
     # Calls carry a short-lived JWT signed with RASA_JWT_SECRET (Rasa's --jwt-secret).
     rasa_url: str | None = None
-    rasa_token: str | None = None
     rasa_jwt_secret: str | None = None
     push_channels: list[str] = ["socketio", "wechat"]
     notify_poll_seconds: float = 2.0
