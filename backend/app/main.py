@@ -22,7 +22,7 @@ def notice_dispatcher(settings: Settings) -> NoticeDispatcher | None:
     if not settings.rasa_url:
         return None
     factory = sessionmaker(engine_for(settings), expire_on_commit=False)
-    return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_token),
+    return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_jwt_secret),
                             max_attempts=settings.notify_max_attempts,
                             backoff_seconds=settings.notify_backoff_seconds)
 
