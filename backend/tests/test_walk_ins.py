@@ -10,7 +10,7 @@ import pytest
 from pickup_rules.testing import make_id
 from sqlalchemy import func, select
 
-from app.models import Application, Certificate, CollectionRecord
+from app.models import Application, CollectionRecord
 from tests.factories import list_group, offices_loaded, people, publish_batches
 
 BATCH = "浙鉴2026第15批"
