@@ -1,5 +1,6 @@
 """The backend served by a real uvicorn process, for the tests that need real sockets,
-threads and logs: started as `make backend` starts it, on a free loopback port."""
+threads and logs: with the flags the start-up scripts give it (no proxy trusted), on a free
+loopback port. `make backend` itself is started in test_forwarded_headers.py."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def uvicorn_backend(db_url: str, log_path: Path, *args: str, **env: str) -> Iterator[Served]:
-    """uvicorn with the flags `make backend` gives it (no proxy trusted) and `args` after them."""
+    """uvicorn as `make backend` runs it, `args` after its flags."""
     port = free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
