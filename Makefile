@@ -15,6 +15,9 @@ RASA_PORT ?= 5005
 # The backend treats anything but ENVIRONMENT=development as production (weak secrets refused);
 # `make backend` and `make run` are the development servers unless ENVIRONMENT says otherwise.
 ENVIRONMENT ?= development
+# Reverse proxies whose X-Forwarded-For uvicorn may believe (comma-separated addresses or
+# networks). None unless set: otherwise anyone on loopback could forge the client's address.
+FORWARDED_ALLOW_IPS ?=
 export BACKEND_PYTHON := $(BACKEND_PY)
 
 .PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
@@ -45,7 +48,8 @@ venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed $(WEB_DEPS) ## Create 
 
 backend: $(BACKEND_VENV)/.installed ## Start the backend alone in the foreground (SQLite with demo data unless DATABASE_URL)
 	cd backend && ENVIRONMENT=$(ENVIRONMENT) $(BACKEND_PY) -m app.prestart --demo
-	cd backend && ENVIRONMENT=$(ENVIRONMENT) exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT)
+	cd backend && ENVIRONMENT=$(ENVIRONMENT) exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT) \
+	  --forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)'
 
 train: $(RASA_VENV)/.installed ## Train a model into models/ (skipped when nothing changed)
 	$(RASA) train --quiet --num-threads 2

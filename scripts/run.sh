@@ -4,12 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var/logs
 BACKEND_PORT=${BACKEND_PORT:-8000}; ACTIONS_PORT=${ACTIONS_PORT:-5055}; RASA_PORT=${RASA_PORT:-5005}
-if [ -z "${RASA_TOKEN:-}" ]; then
-  [ -s var/rasa_token ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/rasa_token)
-  RASA_TOKEN=$(cat var/rasa_token)
+if [ -z "${RASA_JWT_SECRET:-}" ]; then
+  [ -s var/rasa_jwt_secret ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/rasa_jwt_secret)
+  RASA_JWT_SECRET=$(cat var/rasa_jwt_secret)
 fi
-# The backend pushes pickup notices through Rasa's HTTP API; the actions call the backend.
-export RASA_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
+# The backend pushes pickup notices (and the hotline reads trackers) through Rasa's HTTP API
+# with short-lived JWTs signed with RASA_JWT_SECRET; the actions call the backend.
+export RASA_JWT_SECRET RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
+# A static token (?token=, which Rasa logs) only when asked for, to call the API by hand.
+rasa_token=()
+[ -z "${RASA_TOKEN:-}" ] || rasa_token=(--auth-token "$RASA_TOKEN")
 export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
 # A local run: the backend keeps its staff token in var/staff_token (development only).
 export ENVIRONMENT="${ENVIRONMENT:-development}"
@@ -48,7 +52,8 @@ if [ -n "${REDIS_HOST:-}" ]; then
   echo "    Redis lock store at ${REDIS_HOST}:${REDIS_PORT:-6379}"
 fi
 echo "==> Rasa server (loading the model takes a while)"
-.venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --interface 127.0.0.1 --port "$RASA_PORT" \
+.venv-rasa/bin/rasa run --enable-api --jwt-secret "$RASA_JWT_SECRET" "${rasa_token[@]}" \
+  --interface 127.0.0.1 --port "$RASA_PORT" \
   --cors "*" --model models --credentials "$credentials" --endpoints "$endpoints" > var/logs/rasa.log 2>&1 & pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" 300
 
@@ -58,7 +63,7 @@ cat <<INFO
   Hotline guide    http://127.0.0.1:${BACKEND_PORT}/hotline   (staff token in var/staff_token)
   Backend API      http://127.0.0.1:${BACKEND_PORT}/docs
   Action server    http://127.0.0.1:${ACTIONS_PORT}/health
-  Rasa server      http://127.0.0.1:${RASA_PORT}/   (REST: /webhooks/rest/webhook; HTTP API token in var/rasa_token)
+  Rasa server      http://127.0.0.1:${RASA_PORT}/   (REST: /webhooks/rest/webhook; HTTP API: Bearer JWT, secret in var/rasa_jwt_secret)
   Staff token      var/staff_token
   Logs             var/logs/
 

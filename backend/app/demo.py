@@ -141,7 +141,7 @@ def _demo_applications(session: Session, today: dt.date) -> None:
     mail, _ = create_application(
         session, MailApplication(kind="mail", name=name, id_number=id_number, phone="13800000000",
                                  address="宁波市海曙区示例路8号（示例地址）"),
-        key="demo-mail-0001", actor="demo", calendar=calendar, today=today)
+        client="demo", key="demo-mail-0001", actor="demo", calendar=calendar, today=today)
     for step in ("accepted", "reviewing", "completed"):
         move(session, mail, Transition(to=step), actor="demo", calendar=calendar, today=today, push_channels=[])
     move(session, mail, Transition(to="delivered", express_company="示例快递", tracking_no="SF0000000001"),
@@ -150,14 +150,14 @@ def _demo_applications(session: Session, today: dt.date) -> None:
     proxy, _ = create_application(
         session, ProxyApplication(kind="proxy", name=name, id_number=id_number, proxy_name="吴小燕",
                                   proxy_id_number=with_check_digit("33010619900909002")),
-        key="demo-proxy-0001", actor="demo", calendar=calendar, today=today)
+        client="demo", key="demo-proxy-0001", actor="demo", calendar=calendar, today=today)
     for step in ("accepted", "reviewing"):
         move(session, proxy, Transition(to=step), actor="demo", calendar=calendar, today=today, push_channels=[])
     name, id_number = DEMO_PEOPLE["mail_returned"]
     returned, _ = create_application(
         session, MailApplication(kind="mail", name=name, id_number=id_number, phone="13900000000",
                                  address="杭州市上城区示例路6号（示例地址）"),
-        key="demo-mail-0002", actor="demo", calendar=calendar, today=today)
+        client="demo", key="demo-mail-0002", actor="demo", calendar=calendar, today=today)
     move(session, returned, Transition(to="accepted"), actor="demo", calendar=calendar, today=today,
          push_channels=[])
     move(session, returned, Transition(to="returned", reason=RETURNED_REASON), actor="demo",

@@ -8,23 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
+from app.api.deps import lookup_limiter
 from app.api.main import api_router
 from app.api.routes import pages
 from app.core.access_log import install_query_secret_filter
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine
+from app.core.db import engine_for
 from app.core.edge import EdgeGuard, SecurityHeaders
 from app.core.errors import install_error_handlers
 from app.core.logging import install_id_masking
-from app.rules.rate_limit import SlidingWindowLimiter
 from app.services.notifications import NoticeDispatcher, RasaNotifier
 
 
 def notice_dispatcher(settings: Settings) -> NoticeDispatcher | None:
     if not settings.rasa_url:
         return None
-    factory = sessionmaker(make_engine(settings.database_url), expire_on_commit=False)
-    return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_token),
+    factory = sessionmaker(engine_for(settings), expire_on_commit=False)
+    return NoticeDispatcher(factory, RasaNotifier(settings.rasa_url, settings.rasa_jwt_secret),
                             max_attempts=settings.notify_max_attempts,
                             backoff_seconds=settings.notify_backoff_seconds)
 
@@ -51,10 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # /docs is served by the pages router, with its own Content-Security-Policy.
         docs_url=None, redoc_url=None,
     )
-    app.state.lookup_limiters = {
-        "client": SlidingWindowLimiter(settings.lookup_limit_per_client, settings.lookup_window_seconds),
-        "id": SlidingWindowLimiter(settings.lookup_limit_per_id, settings.lookup_window_seconds),
-    }
+    app.state.lookup_limiter = lookup_limiter(settings)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(pages.router)

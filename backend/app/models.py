@@ -61,9 +61,6 @@ class ApplicationState(StrEnum):
 
 
 CLOSED_APPLICATION_STATES = (ApplicationState.REJECTED, ApplicationState.RETURNED)
-# An organisation's application stops holding its batch group once refused or delivered: the
-# group's remaining certificates may then be collected by another application (or a walk-in).
-SETTLED_ORGANIZATION_STATES = (*CLOSED_APPLICATION_STATES, ApplicationState.DELIVERED)
 
 
 def _now() -> dt.datetime:
@@ -152,6 +149,8 @@ class Application(Base):
     __tablename__ = "applications"
     __table_args__ = (
         # One live mail or proxy application per certificate, even under concurrent submits.
+        # (They need the holder's name and ID number.) Organisation applications hold nothing:
+        # anyone may file one for a published batch, so none may lock the group.
         Index(
             "uq_live_application_per_certificate",
             "certificate_id",
@@ -161,28 +160,21 @@ class Application(Base):
                 "state NOT IN ('rejected', 'returned') AND certificate_id IS NOT NULL"
             ),
         ),
-        Index(
-            "uq_live_organization_application_per_batch",
-            "batch_id",
-            unique=True,
-            sqlite_where=text("state NOT IN ('rejected', 'returned', 'delivered') AND kind = 'organization'"),
-            postgresql_where=text(
-                "state NOT IN ('rejected', 'returned', 'delivered') AND kind = 'organization'"
-            ),
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(30), unique=True)
     kind: Mapped[str] = mapped_column(String(14))
     state: Mapped[str] = mapped_column(String(12), default=ApplicationState.APPLIED)
+    # The caller's Idempotency-Key hashed with the caller's identity (`scoped_key`); a walk-in's
+    # own key.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     access_token: Mapped[str] = mapped_column(String(64))
     # A plain index as well as the partial unique one: a query's `state NOT IN (?, ?)` with bound
     # parameters cannot use the partial index, and the status look-up would scan the table.
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_batches.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_batches.id"), index=True)
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))

@@ -347,11 +347,13 @@ class Server:
         self.log_path = tmp / "server.log"
         env = {**os.environ, "DATABASE_URL": db_url, "STAFF_TOKEN": staff_token,
                "ENVIRONMENT": "production", "LOOKUP_LIMIT_PER_CLIENT": "1000000000",
-               "LOOKUP_LIMIT_PER_ID": "1000000000", "LOAD_DEMO_DATA": "false"}
+               "LOOKUP_MISSES_PER_CLIENT": "1000000000", "LOOKUP_MISSES_PER_CLIENT_ID": "1000000000",
+               "LOAD_DEMO_DATA": "false"}
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
+             "--port", str(self.port), "--workers", "1", "--no-access-log", "--log-level", "warning",
+             "--forwarded-allow-ips", ""],
             cwd=BACKEND_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:

@@ -148,7 +148,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(environment="test", database_url=db_url, staff_token=STAFF_TOKEN,
-                    lookup_limit_per_client=1000, lookup_limit_per_id=1000)
+                    lookup_limit_per_client=1000, lookup_misses_per_client=1000,
+                    lookup_misses_per_client_id=1000)
 
 
 def use_database(app: FastAPI, settings: Settings, engine: Engine, today: dt.date = TODAY) -> FastAPI:

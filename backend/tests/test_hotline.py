@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -28,9 +29,9 @@ from app.main import create_app
 from app.models import AuditEntry
 from app.prestart import migrate
 from app.services.assistant import TURN_KEY, response_source, turn_messages
+from tests.rasa_auth import RASA_JWT_SECRET, rasa_accepts
 
 STAFF_TOKEN = "hotline-staff-token-0123456789abcdef"
-RASA_TOKEN = "rasa-token-for-tests"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 SOURCE = "办事指南（十三）办理时限"
 
@@ -57,6 +58,7 @@ class FakeRasa:
         self.events: dict[str, list[dict]] = {}
         self.replies: list[dict] = []
         self.requests: list[tuple[str, str, dict]] = []
+        self.authorizations: list[str | None] = []
         self.webhook_status = 200
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -91,10 +93,11 @@ class FakeRasa:
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
                 rasa.requests.append(("GET", url.path, query))
+                rasa.authorizations.append(self.headers.get("Authorization"))
                 parts = url.path.strip("/").split("/")
                 if len(parts) != 3 or parts[0] != "conversations" or parts[2] != "tracker":
                     return self._json(404, {})
-                if query.get("token") != [RASA_TOKEN]:
+                if not rasa_accepts(self.headers.get("Authorization"), query):
                     return self._json(401, {"status": "failure", "reason": "NotAuthenticated"})
                 sender = unquote(parts[1])
                 self._json(200, {"sender_id": sender, "events": rasa.events.get(sender, [])})
@@ -156,7 +159,7 @@ def audit_actions(database: str) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def client(rasa: FakeRasa, database: str) -> Iterator[TestClient]:
-    yield client_for(database, rasa_url=rasa.url, rasa_token=RASA_TOKEN)
+    yield client_for(database, rasa_url=rasa.url, rasa_jwt_secret=RASA_JWT_SECRET)
 
 
 def ask(client: TestClient, question: str = "领证有时间限制吗", conversation: str = "A001-1a2b3c",
@@ -189,7 +192,12 @@ def test_the_question_goes_to_rasa_as_the_agents_conversation(client: TestClient
     assert (method, path) == ("POST", "/webhooks/rest/webhook")
     assert body["sender"] == "hotline-A007-ff00" and body["message"] == "领证要带什么"
     assert (get, tracker_path) == ("GET", "/conversations/hotline-A007-ff00/tracker")
-    assert query["token"] == [RASA_TOKEN]
+    # A short-lived JWT in the Authorization header, nothing secret in the query string.
+    assert query == {"include_events": ["ALL"]}
+    [authorization] = rasa.authorizations
+    assert rasa_accepts(authorization, query)
+    claims = jwt.decode(authorization.removeprefix("Bearer "), RASA_JWT_SECRET, algorithms=["HS256"])
+    assert claims["user"]["role"] == "admin" and 0 < claims["exp"] - time.time() <= 60
 
 
 def test_only_this_turns_messages_even_when_the_question_was_asked_before(client: TestClient, rasa: FakeRasa):
@@ -235,9 +243,9 @@ def test_rasa_errors_are_a_clear_503(client: TestClient, rasa: FakeRasa):
     assert resp.json()["code"] == "assistant_unavailable"
 
 
-def test_wrong_rasa_token_is_a_503_not_an_empty_answer(rasa: FakeRasa, database: str):
+def test_a_wrong_rasa_jwt_secret_is_a_503_not_an_empty_answer(rasa: FakeRasa, database: str):
     rasa.replies = [bot_event("答复", "utter_x", "依据")]
-    client = client_for(database, rasa_url=rasa.url, rasa_token="not-the-token")
+    client = client_for(database, rasa_url=rasa.url, rasa_jwt_secret="not-the-secret-0123456789abcdefghij")
     resp = ask(client)
     assert resp.status_code == 503 and resp.json()["code"] == "assistant_unavailable"
 
@@ -246,7 +254,7 @@ def test_rasa_down_is_a_503(database: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = client_for(database, rasa_url=f"http://127.0.0.1:{port}", rasa_token=RASA_TOKEN)
+    client = client_for(database, rasa_url=f"http://127.0.0.1:{port}", rasa_jwt_secret=RASA_JWT_SECRET)
     resp = ask(client)
     assert resp.status_code == 503
     assert resp.json() == {"code": "assistant_unavailable",

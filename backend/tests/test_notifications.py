@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from app.models import DeliveryState, PushDelivery
-from app.services.notifications import NOTICE_INTENT, NoticeDispatcher, RasaNotifier
+from app.models import DeliveryState, NoticeSubscription, PushDelivery
+from app.services.notifications import NOTICE_INTENT, DeliveryError, NoticeDispatcher, RasaNotifier
+from tests.rasa_auth import RASA_JWT_SECRET, rasa_accepts
 from tests.utils import import_rows, load_offices, publish, valid_id
 
 PUSH = ["socketio", "wechat"]
@@ -34,10 +35,13 @@ class RasaRecorder:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 url = urlparse(self.path)
-                recorder.calls.append({"path": url.path, "query": parse_qs(url.query),
+                query = parse_qs(url.query)
+                recorder.calls.append({"path": url.path, "query": query,
                                        "body": json.loads(self.rfile.read(length) or b"{}")})
                 time.sleep(recorder.delay)
                 status = 500 if recorder.failures_left > 0 else 200
+                if not rasa_accepts(self.headers.get("Authorization"), query):
+                    status = 401
                 recorder.failures_left -= 1
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -62,7 +66,7 @@ def rasa():
 @pytest.fixture
 def dispatcher(engine, rasa):
     return NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
-                            RasaNotifier(rasa.url, "rasa-token", timeout=2),
+                            RasaNotifier(rasa.url, RASA_JWT_SECRET, timeout=2),
                             max_attempts=3, backoff_seconds=30)
 
 
@@ -96,7 +100,8 @@ def test_publishing_notifies_each_subscribed_conversation_exactly_once(client, s
     calls = {c["path"]: c for c in rasa.calls}
     assert set(calls) == {"/conversations/web-session-1/trigger_intent", "/conversations/openid-abc/trigger_intent"}
     wechat = calls["/conversations/openid-abc/trigger_intent"]
-    assert wechat["query"] == {"output_channel": ["wechat"], "token": ["rasa-token"]}
+    # Authorised by a Bearer JWT (the recorder refuses anything else): no token in the query string.
+    assert wechat["query"] == {"output_channel": ["wechat"]}
     assert wechat["body"] == {"name": NOTICE_INTENT, "entities": {
         "notice_id": str(notice["id"]), "deadline": "2026-10-20", "deadline_estimated": False}}
     deliveries = client.get(f"/api/v1/staff/notices/{notice['id']}/deliveries", headers=staff).json()["deliveries"]
@@ -165,6 +170,22 @@ def test_unreachable_rasa_is_a_recorded_failure(client, staff, people, engine):
     assert delivery["state"] == "failed" and "unreachable" in delivery["last_error"]
 
 
+def test_rasa_refuses_a_notifier_without_the_shared_secret(client, staff, people, engine, rasa):
+    """Rasa (--jwt-secret) answers 401 to a JWT signed with another secret, or to none."""
+    dispatcher = NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
+                                  RasaNotifier(rasa.url, "another-secret-0123456789abcdefghijkl", timeout=2),
+                                  max_attempts=1)
+    _subscribe(client, "socketio", "web-wrong-secret", people[0])
+    notice = publish(client, staff, ["JD-SUB"]).json()
+    assert dispatcher.run_once() == 1
+    [delivery] = client.get(f"/api/v1/staff/notices/{notice['id']}/deliveries", headers=staff).json()["deliveries"]
+    assert (delivery["state"], delivery["last_error"]) == ("failed", "Rasa answered 401")
+    with pytest.raises(DeliveryError, match="401"):
+        RasaNotifier(rasa.url, None, timeout=2).send(
+            NoticeSubscription(channel="socketio", conversation_id="web-no-secret", holder_name=people[0][0],
+                               id_number=people[0][1]), NOTICE_INTENT, {})
+
+
 def test_public_notice_and_subscription_errors(client, staff, people):
     notice = publish(client, staff, ["JD-SUB"]).json()
     public = client.get(f"/api/v1/notices/{notice['id']}").json()
@@ -184,7 +205,8 @@ def test_the_running_backend_dispatches_on_its_own(settings, engine, rasa, staff
 
     from tests.conftest import make_client
 
-    live = settings.model_copy(update={"rasa_url": rasa.url, "rasa_token": "t", "notify_poll_seconds": 0.1})
+    live = settings.model_copy(update={"rasa_url": rasa.url, "rasa_jwt_secret": RASA_JWT_SECRET,
+                                       "notify_poll_seconds": 0.1})
     with make_client(live, engine) as client:
         load_offices(client, staff)
         person = ("自动", valid_id())
@@ -199,7 +221,7 @@ def test_the_running_backend_dispatches_on_its_own(settings, engine, rasa, staff
 
 def test_no_answer_from_rasa_is_unknown_and_never_resent(client, staff, people, engine, rasa, session):
     dispatcher = NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
-                                  RasaNotifier(rasa.url, None, timeout=0.5), max_attempts=5)
+                                  RasaNotifier(rasa.url, RASA_JWT_SECRET, timeout=0.5), max_attempts=5)
     rasa.delay = 1.5
     _subscribe(client, "wechat", "openid-slow", people[0])
     publish(client, staff, ["JD-SUB"])

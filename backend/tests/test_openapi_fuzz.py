@@ -77,7 +77,8 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 # The schema is read from the app when the tests are collected (one test per operation);
 # each database kind then points this app at its own database (`fuzzed_app`).
 APP = create_app(Settings(environment="test", database_url="sqlite://", staff_token=STAFF_TOKEN,
-                          lookup_limit_per_client=10**9, lookup_limit_per_id=10**9))
+                          lookup_limit_per_client=10**9, lookup_misses_per_client=10**9,
+                          lookup_misses_per_client_id=10**9, lookup_brake_misses_per_id=10**9))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 

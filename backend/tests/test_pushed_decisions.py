@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from app.models import DeliveryState, NoticeSubscription, PushDelivery
 from app.services.notifications import APPLICATION_INTENT, NOTICE_INTENT, NoticeDispatcher, RasaNotifier
 from tests.factories import list_group, offices_loaded, people, publish_batches
+from tests.rasa_auth import RASA_JWT_SECRET
 from tests.test_notifications import RasaRecorder
 
 ADDRESS = "广东省深圳市南山区科技园南路18号A座1203室"
@@ -29,7 +30,7 @@ def rasa():
 @pytest.fixture
 def dispatcher(engine, rasa):
     return NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
-                            RasaNotifier(rasa.url, "rasa-token", timeout=2), max_attempts=3, backoff_seconds=30)
+                            RasaNotifier(rasa.url, RASA_JWT_SECRET, timeout=2), max_attempts=3, backoff_seconds=30)
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_a_proxy_delivered_at_the_counter_and_organisations_are_not_pushed(clien
 
 def test_a_failed_push_is_retried_and_an_unknown_one_never(client, staff, holder, engine, rasa, session):
     dispatcher = NoticeDispatcher(sessionmaker(engine, expire_on_commit=False),
-                                  RasaNotifier(rasa.url, None, timeout=0.5), max_attempts=3, backoff_seconds=30)
+                                  RasaNotifier(rasa.url, RASA_JWT_SECRET, timeout=0.5), max_attempts=3, backoff_seconds=30)
     app = _apply(client, _mail(holder, channel="wechat", conversation_id="openid-retry"), key="push-retry-1")
     _move(client, staff, app["number"], "accepted")
     rasa.failures_left = 1

@@ -1,11 +1,10 @@
 import logging
 
-import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry
 from app.rules.identity import mask_id
-from tests.conftest import make_client
+from app.services import audit
 from tests.utils import person_on_published_list, valid_id
 
 
@@ -45,6 +44,7 @@ def test_invalid_id_is_refused_before_any_look_up(client, session):
 def test_every_look_up_is_audited_with_a_masked_id(client, staff, session):
     name, id_number, _ = person_on_published_list(client, staff)
     client.post("/api/v1/status", json={"name": name, "id_number": id_number})
+    audit.flush()  # written apart from the request
     [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "status_lookup")).all()
     assert entry.target == mask_id(id_number)
     assert entry.detail == {"found": True}
@@ -64,45 +64,6 @@ def test_pending_national_exam_certificate_reports_its_deadline(client, staff):
     assert cert["deadline"] == {"date": "2026-03-09", "estimated": False, "passed": True,
                                 "rule": "national_exam", "counted_from": "2026-01-20"}
     assert "expected_ready" not in cert
-
-
-@pytest.fixture
-def strict_client(settings, engine):
-    limited = settings.model_copy(update={"lookup_limit_per_client": 3, "lookup_limit_per_id": 2})
-    with make_client(limited, engine) as client:
-        yield client
-
-
-def test_look_ups_are_limited_per_id(strict_client):
-    target = valid_id()
-    codes = [strict_client.post("/api/v1/status", json={"name": f"人{i}", "id_number": target}).status_code
-             for i in range(3)]
-    assert codes == [404, 404, 429]
-    limited = strict_client.post("/api/v1/status", json={"name": "人", "id_number": target})
-    assert limited.json()["code"] == "too_many_requests" and "Retry-After" in limited.headers
-
-
-def test_look_ups_are_limited_per_client(strict_client):
-    codes = [strict_client.post("/api/v1/status", json={"name": "某", "id_number": valid_id()}).status_code
-             for _ in range(4)]
-    assert codes == [404, 404, 404, 429]
-
-
-def test_client_id_header_counts_only_from_trusted_forwarders(settings, engine):
-    limited = settings.model_copy(update={"lookup_limit_per_client": 1, "trusted_forwarders": ["testclient"]})
-    with make_client(limited, engine) as client:
-        for sender in ("a", "b", "c"):
-            response = client.post("/api/v1/status", headers={"X-Client-Id": sender},
-                                   json={"name": "某", "id_number": valid_id()})
-            assert response.status_code == 404
-        again = client.post("/api/v1/status", headers={"X-Client-Id": "a"},
-                            json={"name": "某", "id_number": valid_id()})
-        assert again.status_code == 429
-    untrusted = settings.model_copy(update={"lookup_limit_per_client": 1, "trusted_forwarders": []})
-    with make_client(untrusted, engine) as client:
-        codes = [client.post("/api/v1/status", headers={"X-Client-Id": s},
-                             json={"name": "某", "id_number": valid_id()}).status_code for s in ("x", "y")]
-        assert codes == [404, 429]
 
 
 def test_no_full_id_in_server_logs(client, staff, caplog):

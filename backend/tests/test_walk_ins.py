@@ -10,7 +10,7 @@ import pytest
 from pickup_rules.testing import make_id
 from sqlalchemy import func, select
 
-from app.models import Application, Certificate, CollectionRecord
+from app.models import Application, CollectionRecord
 from tests.factories import list_group, offices_loaded, people, publish_batches
 
 BATCH = "浙鉴2026第15批"
@@ -143,23 +143,26 @@ def test_a_certificate_someone_applied_for_is_collected_through_that_application
     assert _count(session, Application) == 2
 
 
-def test_a_group_with_an_organisation_application_in_progress_is_refused_and_nothing_is_written(
-        client, staff, session, batch):
+def test_a_strangers_organisation_application_does_not_stop_the_units_walk_in(client, staff, session, batch):
+    stranger_name, stranger_id = people(1)[0]
+    stranger = client.post("/api/v1/applications", headers={"Idempotency-Key": "org-stranger"}, json={
+        "kind": "organization", "organization_name": "冒名单位", "batch_no": BATCH, "occupation": "电工",
+        "level": "三级", "headcount": 2, "collector_name": stranger_name, "collector_id_number": stranger_id,
+        "visit_date": "2026-10-12"})
+    assert stranger.status_code == 201, stranger.text
     collector_name, collector_id = people(1)[0]
-    org = client.post("/api/v1/applications", headers={"Idempotency-Key": "org-open"}, json={
-        "kind": "organization", "organization_name": "示例职业培训学校", "batch_no": BATCH, "occupation": "电工",
-        "level": "三级", "headcount": 2, "collector_name": collector_name, "collector_id_number": collector_id,
-        "visit_date": "2026-10-12"}).json()
     certs = batch[("电工", "四级")] + batch[("电工", "三级")]
     response = _collect(client, staff, certs, "单位", walk_in={
-        "organization_name": "另一家示例单位", "collector_name": collector_name, "collector_id_number": collector_id})
-    assert response.status_code == 409 and response.json()["code"] == "organization_application_open"
-    assert response.json()["details"] == {"number": org["number"], "batch_no": BATCH, "occupation": "电工",
-                                          "level": "三级"}
-    # The 四级 group was free, but the transaction wrote nothing.
-    assert _count(session, Application) == 1 and _count(session, CollectionRecord) == 0
-    session.expire_all()
-    assert {c.state for c in session.scalars(select(Certificate))} == {"ready"}
+        "organization_name": "示例职业培训学校", "collector_name": collector_name, "collector_id_number": collector_id})
+    assert response.status_code == 201, response.text
+    assert _count(session, CollectionRecord) == len(certs)
+    # The stranger's application collects nothing: the group's certificates are gone.
+    accepted = [client.post(f"/api/v1/staff/applications/{stranger.json()['number']}/transitions",
+                            headers=staff, json={"to": to}) for to in ("accepted", "reviewing", "completed")]
+    assert [r.status_code for r in accepted] == [200, 200, 200]
+    again = _collect(client, staff, batch[("电工", "三级")], "单位", application_number=stranger.json()["number"],
+                     collector_name=stranger_name)
+    assert again.status_code == 409 and again.json()["code"] == "not_collectable"
 
 
 def test_walk_in_requests_that_do_not_fit(client, staff, batch):

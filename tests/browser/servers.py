@@ -163,8 +163,10 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     staff_token = secrets.token_urlsafe(32)
-    # hex: a urlsafe token starting with "-" is read by `rasa run` as an option (1 run in 64)
+    # hex: a urlsafe token starting with "-" is read by `rasa run` as an option (1 run in 64).
+    # The backend signs JWTs with the secret; the token is for the tests' own calls to Rasa.
     rasa_token = secrets.token_hex(24)
+    rasa_jwt_secret = secrets.token_hex(32)
     ports = {name: free_port() for name in ("backend", "actions", "rasa")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "FIXED_TODAY": FIXED_TODAY}
@@ -175,10 +177,11 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
         "ENVIRONMENT": "development",
         "STAFF_TOKEN": staff_token,
         "RASA_URL": urls["rasa"],
-        "RASA_TOKEN": rasa_token,
+        "RASA_JWT_SECRET": rasa_jwt_secret,
         # The tests look the same demo people up several times.
         "LOOKUP_LIMIT_PER_CLIENT": "10000",
-        "LOOKUP_LIMIT_PER_ID": "10000",
+        "LOOKUP_MISSES_PER_CLIENT": "10000",
+        "LOOKUP_MISSES_PER_CLIENT_ID": "10000",
     }
     prestart = subprocess.run([str(backend_python()), "-m", "app.prestart", "--demo"], cwd=BACKEND_DIR,
                               env=backend_env, capture_output=True, text=True, timeout=180)
@@ -191,13 +194,15 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
     rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
     stack = Stack(
         backend=Server("backend", [str(backend_python()), "-m", "uvicorn", "--factory", "app.main:create_app",
-                                   "--host", "127.0.0.1", "--port", str(ports["backend"])],
+                                   "--host", "127.0.0.1", "--port", str(ports["backend"]),
+                                   "--forwarded-allow-ips", ""],
                        BACKEND_DIR, backend_env, logs / "backend.log", urls["backend"]),
         actions=Server("action server", [str(rasa), "run", "actions", "--actions", "actions",
                                          "--port", str(ports["actions"]), *debug],
                        REPO, {**rasa_env, "BACKEND_URL": urls["backend"], "BACKEND_PUBLIC_URL": urls["backend"]},
                        logs / "actions.log", urls["actions"]),
-        rasa=Server("rasa", [str(rasa), "run", "--enable-api", "--auth-token", rasa_token,
+        rasa=Server("rasa", [str(rasa), "run", "--enable-api", "--jwt-secret", rasa_jwt_secret,
+                             "--auth-token", rasa_token,
                              "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
                              "--model", str(model),
                              "--credentials", str(credentials_with_wechat(work / "credentials.yml", wechat)),

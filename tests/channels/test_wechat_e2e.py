@@ -26,6 +26,7 @@ from wechatpy.crypto import WeChatCrypto
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH_TOKEN = "e2e-" + os.urandom(8).hex()
+JWT_SECRET = os.urandom(32).hex()  # Rasa runs as deployed (--jwt-secret); the test calls with the token
 NOTICE = "您的证书已可领取。\n\n请在10个工作日内领取。"
 
 RULES = """\
@@ -88,7 +89,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory, recorder_e2e: Recorder
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa", "run", "--model", "models/e2e.tar.gz", "--credentials",
          "credentials.yml", "-i", "127.0.0.1", "--port", str(port), "--enable-api",
-         "--auth-token", AUTH_TOKEN],
+         "--jwt-secret", JWT_SECRET, "--auth-token", AUTH_TOKEN],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

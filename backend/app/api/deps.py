@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import math
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -14,6 +15,7 @@ from app.core.db import get_session
 from app.core.clock import china_today
 from app.core.edge import bearer_token_matches
 from app.core.errors import AppError, unauthorized
+from app.rules.rate_limit import LookupLimiter, LookupLimits
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
 
@@ -55,12 +57,34 @@ def client_key(request: Request, settings: SettingsDep,
 ClientDep = Annotated[str, Depends(client_key)]
 
 
-def enforce_lookup_limits(request: Request, client: str, id_number: str) -> None:
-    """Per client and per ID number, so the list cannot be walked through either way."""
-    limiters = request.app.state.lookup_limiters
-    id_key = hashlib.sha256(id_number.encode()).hexdigest()
-    for limiter, key in ((limiters["client"], client), (limiters["id"], id_key)):
-        wait = limiter.hit(key)
-        if wait is not None:
-            raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",
-                           headers={"Retry-After": str(int(wait))})
+def lookup_limiter(settings: Settings) -> LookupLimiter:
+    return LookupLimiter(LookupLimits(
+        per_client=settings.lookup_limit_per_client,
+        misses_per_client=settings.lookup_misses_per_client,
+        misses_per_client_id=settings.lookup_misses_per_client_id,
+        window_seconds=settings.lookup_window_seconds,
+        brake_misses_per_id=settings.lookup_brake_misses_per_id,
+        brake_window_seconds=settings.lookup_brake_window_seconds,
+    ))
+
+
+@dataclass
+class LookupGuard:
+    """A look-up let through; `missed()` when the name and ID number matched nothing."""
+
+    limiter: LookupLimiter
+    client: str
+    id_number: str
+
+    def missed(self) -> None:
+        self.limiter.missed(self.client, self.id_number)
+
+
+def enforce_lookup_limits(request: Request, client: str, id_number: str) -> LookupGuard:
+    """Refuses a client over its own limits (app.rules.rate_limit); nobody else's guesses count."""
+    limiter: LookupLimiter = request.app.state.lookup_limiter
+    wait = limiter.admit(client, id_number)
+    if wait is not None:
+        raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",
+                       headers={"Retry-After": str(math.ceil(wait))})
+    return LookupGuard(limiter, client, id_number)

@@ -29,16 +29,30 @@ class Settings(BaseSettings):
     # in var/staff_token so that `make run` works without set-up; elsewhere it is
     # required, and refused when weak (`weak_secret`).
     staff_token: str | None = None
-    # Look-ups of personal data: at most N per window, per client and per ID number.
+    # Database: seconds to wait for a PostgreSQL connection; the longest a PostgreSQL
+    # statement may run (0: no limit); how long a SQLite write waits for another's lock;
+    # connections per engine (pool size plus overflow is the budget of each process).
+    database_connect_timeout_seconds: int = 10
+    database_statement_timeout_ms: int = 30_000
+    database_busy_timeout_seconds: float = 30.0
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    # Look-ups of personal data (app.rules.rate_limit): per client, all look-ups and wrong
+    # guesses in the window, and wrong guesses per ID number; the brake tightens every
+    # client's allowance for an ID number that many clients guess at.
     lookup_limit_per_client: int = 30
-    lookup_limit_per_id: int = 10
+    lookup_misses_per_client: int = 10
+    lookup_misses_per_client_id: int = 5
     lookup_window_seconds: int = 600
+    lookup_brake_misses_per_id: int = 50
+    lookup_brake_window_seconds: int = 3600
     # Requests from these addresses may name the end client in X-Client-Id (the
     # action server speaks for many applicants from one address).
     trusted_forwarders: list[str] = ["127.0.0.1", "::1"]
     # Pushed pickup notices go through Rasa's HTTP API (trigger_intent); off without RASA_URL.
+    # Calls carry a short-lived JWT signed with RASA_JWT_SECRET (Rasa's --jwt-secret).
     rasa_url: str | None = None
-    rasa_token: str | None = None
+    rasa_jwt_secret: str | None = None
     push_channels: list[str] = ["socketio", "wechat"]
     notify_poll_seconds: float = 2.0
     notify_max_attempts: int = 5
@@ -56,6 +70,8 @@ class Settings(BaseSettings):
     def _staff_token_outside_development(self) -> "Settings":
         if self.fixed_today and self.environment != "development":
             raise ValueError("FIXED_TODAY is for development only")
+        if self.rasa_jwt_secret and self.environment != "development" and len(self.rasa_jwt_secret) < 32:
+            raise ValueError("RASA_JWT_SECRET must be at least 32 characters outside development")
         if self.staff_token:
             if self.environment != "development" and weak_secret(self.staff_token):
                 raise ValueError(f"STAFF_TOKEN is too weak outside development: at least {MIN_SECRET_LENGTH} "

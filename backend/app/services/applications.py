@@ -14,12 +14,10 @@ from sqlalchemy.orm import Session
 from app.core.errors import AppError
 from app.models import (
     CLOSED_APPLICATION_STATES,
-    SETTLED_ORGANIZATION_STATES,
     Application,
     ApplicationKind,
     ApplicationState,
     ApplicationStep,
-    AssessmentBatch,
     Certificate,
     CertificateState,
     CollectionRecord,
@@ -56,8 +54,18 @@ WALK_IN_STEPS = (ApplicationState.ACCEPTED, ApplicationState.REVIEWING, Applicat
                  ApplicationState.DELIVERED)
 
 
+DUPLICATE_MESSAGE = ("该证书已有办理中的申请{number}，无需重复提交。"
+                     "如果这份申请不是您本人或您委托的人提交的，请尽快联系领证机构。")
+
+
 def request_fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def scoped_key(client: str, key: str) -> str:
+    """An Idempotency-Key counts only for the caller that sent it: stored as a hash of both, so
+    that a stranger replaying someone's key and body gets no replay (and no access token)."""
+    return hashlib.sha256(f"{client}\n{key}".encode()).hexdigest()
 
 
 def _replay(session: Session, key: str, fingerprint: str) -> Application | None:
@@ -67,6 +75,13 @@ def _replay(session: Session, key: str, fingerprint: str) -> Application | None:
     if existing.request_hash != fingerprint:
         raise AppError(409, "idempotency_conflict", "该提交编号已用于另一份申请，请重新发起申请。")
     return existing
+
+
+def duplicate_application(existing: Application | None) -> AppError:
+    """Another live application holds the certificate; it may not be the holder's own."""
+    number = f"（编号{existing.number}）" if existing is not None else ""
+    return AppError(409, "duplicate_application", DUPLICATE_MESSAGE.format(number=number),
+                    details={"number": existing.number} if existing is not None else None)
 
 
 def _ready_certificate(session: Session, name: str, id_number: str,
@@ -93,9 +108,7 @@ def _ready_certificate(session: Session, name: str, id_number: str,
     cert = ready[0]
     existing = live_application(session, cert.id)
     if existing is not None:
-        raise AppError(409, "duplicate_application",
-                       f"该证书已有办理中的申请（编号{existing.number}），无需重复提交。",
-                       details={"number": existing.number})
+        raise duplicate_application(existing)
     return cert
 
 
@@ -112,8 +125,11 @@ def _new_application(session: Session, *, key: str, fingerprint: str, actor: str
 
 
 def create_application(session: Session, request: MailApplication | ProxyApplication | OrganizationApplication,
-                       *, key: str, actor: str, calendar: WorkCalendar, today: dt.date) -> tuple[Application, bool]:
-    """Return (application, created). A retried submission returns the first one."""
+                       *, client: str, key: str, actor: str, calendar: WorkCalendar,
+                       today: dt.date) -> tuple[Application, bool]:
+    """Return (application, created). The same caller retrying with the same key and body gets
+    the first application, also when the retries run at the same time."""
+    key = scoped_key(client, key)
     fingerprint = request_fingerprint(request.model_dump())
     replay = _replay(session, key, fingerprint)
     if replay is not None:
@@ -126,13 +142,18 @@ def create_application(session: Session, request: MailApplication | ProxyApplica
             app = _create_individual(session, request, key=key, fingerprint=fingerprint,
                                      actor=actor, calendar=calendar, today=today)
         session.commit()
-    except IntegrityError:
-        # A concurrent submit won the race: either the same key or the same certificate.
+    except (IntegrityError, AppError) as exc:
+        # A concurrent retry may have won the race: its row holds the key (IntegrityError), or
+        # it committed after our replay check, so that the certificate looked taken.
+        if isinstance(exc, AppError) and exc.code != "duplicate_application":
+            raise
         session.rollback()
         replay = _replay(session, key, fingerprint)
         if replay is not None:
             return replay, False
-        raise AppError(409, "duplicate_application", "该证书已有办理中的申请，无需重复提交。") from None
+        if isinstance(exc, AppError):
+            raise
+        raise duplicate_application(None) from None
     _subscribe_conversation(session, app, actor=actor)
     return app, True
 
@@ -183,12 +204,10 @@ def _create_organization(session: Session, request: OrganizationApplication, *, 
                                occupation=request.occupation, level=request.level,
                                headcount=request.headcount, visit_date=request.visit_date)
     check.refuse_if_any()
+    # Not exclusive: anyone may file for a published batch, and several organisations may
+    # have staff in one group, so a stranger's application must not hold it. The counter
+    # hands certificates over against the unit's letter and the collector's ID card.
     batch = check.group.batch
-    live = live_organization_application(session, batch)
-    if live is not None:
-        raise AppError(409, "duplicate_application",
-                       f"该批次已有办理中的单位领取申请（编号{live.number}），无需重复提交。",
-                       details={"number": live.number})
     app = _new_application(
         session, key=key, fingerprint=fingerprint, actor=actor, today=today,
         kind=ApplicationKind.ORGANIZATION, applicant_name=normalize_name(request.collector_name),
@@ -200,13 +219,6 @@ def _create_organization(session: Session, request: OrganizationApplication, *, 
                  target=request.organization_name,
                  detail={"number": app.number, "collector": mask_id(collector_id)})
     return app
-
-
-def live_organization_application(session: Session, batch: AssessmentBatch) -> Application | None:
-    """The organisation application that holds this batch group (until refused or delivered)."""
-    return session.scalar(select(Application).where(
-        Application.batch_id == batch.id, Application.kind == ApplicationKind.ORGANIZATION,
-        Application.state.not_in(SETTLED_ORGANIZATION_STATES)))
 
 
 def record_walk_in(session: Session, *, kind: ApplicationKind, actor: str, today: dt.date,

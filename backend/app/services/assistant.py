@@ -10,15 +10,31 @@ answers applicants and agents.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import jwt
 import requests
 
 # Marks our user message in the tracker, so that the turn is found even when the
 # agent's conversation already holds the same question.
 TURN_KEY = "hotline_turn"
+# Each call to Rasa's HTTP API carries a JWT this many seconds long-lived.
+RASA_JWT_SECONDS = 60
+
+
+def rasa_auth_headers(jwt_secret: str | None) -> dict[str, str]:
+    """`Authorization: Bearer <JWT>` for Rasa's HTTP API (`rasa run --jwt-secret`): role admin,
+    which Rasa's `requires_auth` lets call every endpoint, HS256 as Rasa's default
+    `--jwt-method`. A header, not `?token=`: Rasa logs query strings."""
+    if not jwt_secret:
+        return {}
+    now = int(time.time())
+    token = jwt.encode({"user": {"username": "pickup-backend", "role": "admin"}, "iat": now,
+                        "exp": now + RASA_JWT_SECONDS}, jwt_secret, algorithm="HS256")
+    return {"Authorization": f"Bearer {token}"}
 
 
 class AssistantUnavailable(Exception):
@@ -92,9 +108,9 @@ def turn_messages(events: list[dict], turn_id: str) -> list[BotMessage]:
 class RasaAssistant:
     """All HTTP to Rasa for the hotline: the REST webhook and the tracker endpoint."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, jwt_secret: str | None, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        self.jwt_secret = jwt_secret
         self.timeout = timeout
 
     def ask(self, sender_id: str, question: str) -> list[BotMessage]:
@@ -105,11 +121,9 @@ class RasaAssistant:
                                        "metadata": {TURN_KEY: turn_id}})
             if sent.status_code != 200:
                 raise AssistantUnavailable(f"REST webhook answered {sent.status_code}")
-            params = {"include_events": "ALL"}
-            if self.token:
-                params["token"] = self.token
             tracker = requests.get(f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker",
-                                   params=params, timeout=self.timeout)
+                                   params={"include_events": "ALL"}, headers=rasa_auth_headers(self.jwt_secret),
+                                   timeout=self.timeout)
             if tracker.status_code != 200:
                 raise AssistantUnavailable(f"tracker endpoint answered {tracker.status_code}")
             events = tracker.json().get("events") or []

@@ -17,7 +17,6 @@ from app.models import (
     ApplicationKind,
     ApplicationState,
     ApplicationStep,
-    AssessmentBatch,
     Certificate,
     CertificateState,
     CollectionRecord,
@@ -27,7 +26,7 @@ from app.rules.identity import normalize_id
 from app.rules.vocabulary import normalize_name
 from app.schemas import CollectionRequest, OrganizationWalkIn, ProxyWalkIn
 from app.services import audit
-from app.services.applications import application_by_number, live_organization_application, record_walk_in
+from app.services.applications import application_by_number, record_walk_in
 from app.services.holders import live_application
 
 METHOD_FOR_KIND = {ApplicationKind.PROXY: "代领", ApplicationKind.ORGANIZATION: "单位"}
@@ -148,15 +147,9 @@ def _organization_walk_ins(session: Session, walk_in: OrganizationWalkIn, certs:
     for cert in certs:
         by_group.setdefault(cert.batch_id, []).append(cert)
     applications: dict[int, Application] = {}
+    # An organisation's online application does not hold its group (anyone may file one): the
+    # unit at the counter, with its letter, is recorded whatever else was filed.
     for batch_id, group in by_group.items():
-        batch = session.get(AssessmentBatch, batch_id)
-        open_app = live_organization_application(session, batch)
-        if open_app is not None:
-            raise AppError(409, "organization_application_open",
-                           f"{batch.batch_no}批次{batch.occupation}{batch.level}已有单位领取申请（编号{open_app.number}），"
-                           "请按该申请登记领取。",
-                           details={"number": open_app.number, "batch_no": batch.batch_no,
-                                    "occupation": batch.occupation, "level": batch.level})
         app = record_walk_in(
             session, kind=ApplicationKind.ORGANIZATION, actor=actor, today=today, batch_id=batch_id,
             organization_name=walk_in.organization_name, applicant_name=normalize_name(walk_in.collector_name),

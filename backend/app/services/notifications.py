@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.rules.deadlines import pickup_deadline
 from app.rules.identity import mask_ids_in_text
+from app.services.assistant import rasa_auth_headers
 from app.services.calendar import calendar_for
 
 log = logging.getLogger("notifications")
@@ -160,19 +161,17 @@ class DeliveryUnknown(Exception):
 class RasaNotifier:
     """Runs the pushed turn in the subscriber's conversation, on their channel."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, jwt_secret: str | None, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        self.jwt_secret = jwt_secret
         self.timeout = timeout
 
     def send(self, subscription: NoticeSubscription, intent: str, entities: dict) -> None:
         url = f"{self.base_url}/conversations/{quote(subscription.conversation_id, safe='')}/trigger_intent"
-        params = {"output_channel": subscription.channel}
-        if self.token:
-            params["token"] = self.token
         body = {"name": intent, "entities": entities}
         try:
-            response = requests.post(url, params=params, json=body, timeout=self.timeout)
+            response = requests.post(url, params={"output_channel": subscription.channel}, json=body,
+                                     headers=rasa_auth_headers(self.jwt_secret), timeout=self.timeout)
         except requests.ReadTimeout:
             raise DeliveryUnknown(f"Rasa did not answer within {self.timeout:g} s") from None
         except requests.RequestException as exc:

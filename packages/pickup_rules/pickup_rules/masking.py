@@ -4,7 +4,10 @@ Two strengths. `mask_ids_in_text` masks ID numbers in a text people read (a numb
 standing alone, so certificate numbers of 16 or 22 characters stay readable).
 `mask_for_log` masks every run of 15 or more digits, whatever stands around it: logs
 print IDs inside URLs (`%20330106…`), after letters, behind JSON escapes (`\\u8bc1330106…`),
-and first-generation 15-digit numbers. `MaskingFilter` applies it to every log record.
+and first-generation 15-digit numbers. It also masks mobile numbers (138****0000), the
+values of `token=`, `access_token=` and other `…token=` parameters and `Bearer` credentials (access logs
+print query strings), and the row values PostgreSQL quotes in an error's DETAIL
+(`Key (…)=(…)`, `Failing row contains (…)`). `MaskingFilter` applies it to every log record.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import re
 
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
 _LONG_DIGIT_RUN = re.compile(r"\d{14,}[\dXx]")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_CREDENTIAL = re.compile(r"(?i)((?<![a-z0-9])[a-z_]*token=|\bbearer\s+)[^\s&\"'#,;)]+")
+_ROW_VALUES = re.compile(r"(Key \([^)\n]*\)=|Failing row contains )\([^\n]*\)")
 
 
 def mask_id(id_number: object) -> str:
@@ -29,7 +35,10 @@ def mask_ids_in_text(text: str) -> str:
 
 
 def mask_for_log(text: str) -> str:
-    return _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group(0)), text)
+    text = _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group(0)), text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}***", text)
+    return _ROW_VALUES.sub(lambda m: f"{m.group(1)}(…)", text)
 
 
 def _masked_arg(arg: object) -> object:

@@ -34,6 +34,28 @@ def test_logs_mask_every_long_number(line: str) -> None:
     assert ID not in mask_for_log(line) and "330106900101001" not in mask_for_log(line)
 
 
+@pytest.mark.parametrize(("line", "secret", "kept"), [
+    ('"GET /api/v1/applications/SQ20260930000001/contact-form?token=Zr8_kq-2LwX HTTP/1.1" 200',
+     "Zr8_kq-2LwX", "contact-form?token=***"),
+    ("POST /conversations/u1/trigger_intent?output_channel=wechat&token=s3cr3t", "s3cr3t", "output_channel=wechat"),
+    ("Authorization: Bearer eyJhbGciOi.eyJ1c2VyIjp7.sig", "eyJhbGciOi", "Bearer ***"),
+    ("phone=13905710000 address=…", "13905710000", "139****0000"),
+    ("电话 139-0571-0000，备用 139 0571 0001", "0571", "139****0000"),
+    ('DETAIL:  Key (channel, conversation_id, id_number)=(socketio, c1, 33010619900101001X) already exists.',
+     "socketio, c1", "Key (channel, conversation_id, id_number)=(…) already exists."),
+    ("DETAIL:  Failing row contains (7, mail, 王秀英, 13905710000, 浙江省杭州市西湖区文三路100号, tok).",
+     "文三路", "Failing row contains (…)."),
+])
+def test_logs_mask_phones_credentials_and_quoted_rows(line: str, secret: str, kept: str) -> None:
+    masked = mask_for_log(line)
+    assert secret not in masked and kept in masked
+
+
+def test_log_masking_leaves_ordinary_numbers() -> None:
+    line = '127.0.0.1:51234 - "POST /api/v1/status HTTP/1.1" 404 (12.5 ms, 2026-09-30, 电工 四级, 1733567890123)'
+    assert mask_for_log(line) == line
+
+
 def _record(msg: str, args: object) -> logging.LogRecord:
     return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, msg, args, None)
 

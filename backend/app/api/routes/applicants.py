@@ -48,12 +48,13 @@ def status(request: Request, query: StatusQuery, session: SessionDep, calendar: 
     or returned one when none is live: `number`, `kind`, `state`, `state_label`, `reason`,
     `decided_on`, `certificate`)."""
     id_number = normalize_id(query.id_number, today=today)
-    enforce_lookup_limits(request, client, id_number)
+    guard = enforce_lookup_limits(request, client, id_number)
     certs = holder_certificates(session, query.name, id_number)
-    audit.record(session, actor=f"applicant:{client}", action="status_lookup",
-                 target=mask_id(id_number), detail={"found": bool(certs)})
-    session.commit()
+    # Written apart: a read-only look-up never waits for a writer (a list import).
+    audit.record_apart(session.get_bind(), actor=f"applicant:{client}", action="status_lookup",
+                       target=mask_id(id_number), detail={"found": bool(certs)})
     if not certs:
+        guard.missed()
         raise not_found(NOT_FOUND_MESSAGE)
     return status_report(session, certs, calendar, today)
 
@@ -84,9 +85,14 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
     `certificate_ambiguous`, `details.certificates` to choose from."""
     if not idempotency_key or not 8 <= len(idempotency_key) <= 100:
         raise AppError(422, "idempotency_key_required", "提交缺少有效的 Idempotency-Key（8至100个字符）。")
-    enforce_lookup_limits(request, client, _applicant_id(body, today))
-    app, created = create_application(session, body, key=idempotency_key, actor=f"applicant:{client}",
-                                      calendar=calendar, today=today)
+    guard = enforce_lookup_limits(request, client, _applicant_id(body, today))
+    try:
+        app, created = create_application(session, body, client=client, key=idempotency_key,
+                                          actor=f"applicant:{client}", calendar=calendar, today=today)
+    except AppError as exc:
+        if exc.code == "not_on_list" and not isinstance(body, OrganizationApplication):
+            guard.missed()
+        raise
     if not created:
         response.status_code = 200
     result = application_public(app)
@@ -164,6 +170,9 @@ def contact_form(number: ApplicationNumber, token: Annotated[str, Query(max_leng
 @router.post("/subscriptions", status_code=201, responses=error_responses(400, 413, 422, 429))
 def subscriptions(request: Request, body: SubscriptionRequest, session: SessionDep, today: TodayDep,
                   client: ClientDep, settings: SettingsDep) -> dict:
-    enforce_lookup_limits(request, client, normalize_id(body.id_number, today=today))
+    id_number = normalize_id(body.id_number, today=today)
+    guard = enforce_lookup_limits(request, client, id_number)
+    if not holder_certificates(session, body.name, id_number):
+        guard.missed()  # the answer is the same, but a notice pushed later would tell
     return subscribe(session, body, actor=f"applicant:{client}", today=today,
                      push_channels=settings.push_channels)

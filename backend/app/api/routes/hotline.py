@@ -30,7 +30,7 @@ class HotlineQuestion(BaseModel):
 def get_assistant(settings: SettingsDep) -> RasaAssistant:
     if not settings.rasa_url:
         raise AppError(503, "assistant_not_configured", "智能助手未配置（RASA_URL），暂时无法使用。")
-    return RasaAssistant(settings.rasa_url, settings.rasa_token, timeout=settings.hotline_timeout_seconds)
+    return RasaAssistant(settings.rasa_url, settings.rasa_jwt_secret, timeout=settings.hotline_timeout_seconds)
 
 
 AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]

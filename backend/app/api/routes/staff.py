@@ -119,8 +119,9 @@ def collections(body: CollectionRequest, session: SessionDep, actor: StaffDep, t
     `{"proxy_name", "proxy_id_number"}` for 代领 or `{"organization_name", "collector_name",
     "collector_id_number"}` for 单位, and the backend records a `counter` application per
     certificate (代领) or per occupation and level (单位) with every step to 送达. A certificate
-    someone applied for is refused: `mail_application_open`, `proxy_application_open` or
-    `organization_application_open`, `details.number` naming that application."""
+    someone applied for is refused: `mail_application_open` or `proxy_application_open`,
+    `details.number` naming that application (an organisation's online application holds no
+    group: anyone may file one)."""
     collection = record_collection(session, body, actor=actor, today=today)
     return {"collected": [c.certificate_no for c in collection.certificates], "method": body.method,
             "applications": [a.number for a in collection.applications]}
