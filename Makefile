@@ -60,7 +60,7 @@ actions: $(RASA_VENV)/.installed ## Start the action server alone
 run: venvs train ## Create environments, fill the demo database, train if needed, start everything
 	@bash scripts/run.sh
 
-system-deps: ## Install Debian's PostgreSQL and Chromium for the tests when missing
+system-deps: ## Install Debian's PostgreSQL, Chromium and a Chinese font for the tests when missing
 	@bash scripts/system-deps.sh
 
 test: venvs system-deps test-backend test-rasa test-browser ## The whole suite

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian's PostgreSQL server (the Postgres leg of the backend tests) and Chromium (the
-# browser tests); nothing to do when both are present.
+# Debian's PostgreSQL server (the Postgres leg of the backend tests), Chromium (the browser
+# tests) and a Chinese font for Chromium's screenshots; nothing to do when all are present.
 set -euo pipefail
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "==> installing Debian's ${missing[*]} (needs root)"
 if [ "$(id -u)" -ne 0 ]; then
