@@ -5,3 +5,8 @@
 from pickup_rules.masking import install_log_masking
 
 install_log_masking()
+
+# Calls to the action server end within seconds, and a failure is told (see there).
+from bot.action_deadline import bound_remote_actions  # noqa: E402
+
+bound_remote_actions()

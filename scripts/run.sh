@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start backend, action server and Rasa server on loopback; stop all three on Ctrl+C.
+# Start backend, action server and Rasa server on loopback, each restarted when it dies
+# (scripts/supervise.sh says which one); stop all three on Ctrl+C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var/logs
@@ -8,6 +9,12 @@ if [ -z "${RASA_JWT_SECRET:-}" ]; then
   [ -s var/rasa_jwt_secret ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/rasa_jwt_secret)
   RASA_JWT_SECRET=$(cat var/rasa_jwt_secret)
 fi
+# Rasa seals the conversations it stores (endpoints.yml) with this key.
+if [ -z "${TRACKER_STORE_KEY:-}" ]; then
+  [ -s var/tracker_store_key ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > var/tracker_store_key)
+  TRACKER_STORE_KEY=$(cat var/tracker_store_key)
+fi
+export TRACKER_STORE_KEY
 # The backend pushes pickup notices (and the hotline reads trackers) through Rasa's HTTP API
 # with short-lived JWTs signed with RASA_JWT_SECRET; the actions call the backend.
 export RASA_JWT_SECRET RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
@@ -18,6 +25,8 @@ export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
 # A local run: the backend keeps its staff token in var/staff_token (development only).
 export ENVIRONMENT="${ENVIRONMENT:-development}"
 
+source scripts/supervise.sh
+: > var/logs/backend.log; : > var/logs/actions.log; : > var/logs/rasa.log
 pids=()
 cleanup() { trap - EXIT INT TERM; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }
 trap cleanup EXIT INT TERM
@@ -31,10 +40,10 @@ wait_for() {  # name url seconds
 }
 
 echo "==> backend (demo data is loaded into an empty database)"
-make --no-print-directory backend BACKEND_PORT="$BACKEND_PORT" > var/logs/backend.log 2>&1 & pids+=($!)
+supervise backend var/logs/backend.log make --no-print-directory backend BACKEND_PORT="$BACKEND_PORT" & pids+=($!)
 wait_for backend "http://127.0.0.1:${BACKEND_PORT}/api/v1/health" 60
 echo "==> action server"
-.venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 & pids+=($!)
+supervise "action server" var/logs/actions.log .venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" & pids+=($!)
 wait_for "action server" "http://127.0.0.1:${ACTIONS_PORT}/health" 120
 credentials=credentials.yml
 if [ -z "${WECHAT_TOKEN:-}" ]; then
@@ -52,9 +61,9 @@ if [ -n "${REDIS_HOST:-}" ]; then
   echo "    Redis lock store at ${REDIS_HOST}:${REDIS_PORT:-6379}"
 fi
 echo "==> Rasa server (loading the model takes a while)"
-.venv-rasa/bin/rasa run --enable-api --jwt-secret "$RASA_JWT_SECRET" "${rasa_token[@]}" \
-  --interface 127.0.0.1 --port "$RASA_PORT" \
-  --cors "*" --model models --credentials "$credentials" --endpoints "$endpoints" > var/logs/rasa.log 2>&1 & pids+=($!)
+supervise "Rasa server" var/logs/rasa.log .venv-rasa/bin/rasa run --enable-api --jwt-secret "$RASA_JWT_SECRET" \
+  "${rasa_token[@]}" --interface 127.0.0.1 --port "$RASA_PORT" \
+  --cors "*" --model models --credentials "$credentials" --endpoints "$endpoints" & pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" 300
 
 cat <<INFO
@@ -67,6 +76,6 @@ cat <<INFO
   Staff token      var/staff_token
   Logs             var/logs/
 
-Press Ctrl+C to stop.
+A service that dies is named here and started again. Press Ctrl+C to stop.
 INFO
-wait -n "${pids[@]}"
+wait

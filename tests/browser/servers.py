@@ -148,9 +148,14 @@ def credentials_with_wechat(target: Path, wechat: Recorder) -> Path:
 
 
 def endpoints_for(actions_url: str, target: Path) -> Path:
+    """The project's endpoints.yml with this stack's action server, and a tracker store and
+    an event broker of its own (the same kinds, their files beside the target)."""
     with (REPO / "endpoints.yml").open(encoding="utf-8") as f:
         endpoints = yaml.safe_load(f) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
+    for store, file in (("tracker_store", "tracker.db"), ("event_broker", "events.db")):
+        if endpoints.get(store, {}).get("dialect") == "sqlite":
+            endpoints[store]["db"] = str(target.parent / file)
     target.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -191,7 +196,8 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
     wechat = Recorder(appid="wx" + secrets.token_hex(8), secret=secrets.token_hex(16)).start()
     rasa = rasa_bin()
     debug = ["--debug"] if debug_logs else []
-    rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
+    rasa_env = {**base_env, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false",
+                "TRACKER_STORE_KEY": secrets.token_urlsafe(32)}
     stack = Stack(
         backend=Server("backend", [str(backend_python()), "-m", "uvicorn", "--factory", "app.main:create_app",
                                    "--host", "127.0.0.1", "--port", str(ports["backend"]),

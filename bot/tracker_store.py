@@ -1,0 +1,83 @@
+"""Conversations that survive a restart of Rasa, with no personal data readable at rest.
+
+Rasa's `SQLTrackerStore` keeps every event as JSON text: the applicant's messages and the
+slots, full ID numbers and phone numbers included, since a form needs them until it submits.
+This store is the same (SQLite under `make run`, PostgreSQL in deployment: any dialect Rasa's
+store takes) with each event's JSON sealed by Fernet (AES-128-CBC + HMAC-SHA256, from
+`cryptography`) under a key only the Rasa processes hold (`TRACKER_STORE_KEY`). The columns
+Rasa queries (sender, event type, intent and action names, timestamp) stay as they are.
+
+endpoints.yml:
+    tracker_store:
+      type: bot.tracker_store.EncryptedSQLTrackerStore
+      dialect: sqlite
+      db: var/tracker.db
+      key: ${TRACKER_STORE_KEY}
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from typing import Any, Optional, Text
+
+from cryptography.fernet import Fernet
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+MIN_KEY_LENGTH = 32
+
+
+def fernet_for(secret: str | None) -> Fernet:
+    """Any secret string of 32+ characters, stretched to Fernet's 32-byte key."""
+    if not secret or secret.startswith("${") or len(secret) < MIN_KEY_LENGTH:
+        raise ValueError(f"TRACKER_STORE_KEY must be set to a secret of at least {MIN_KEY_LENGTH} characters: "
+                         "conversations hold ID numbers and phone numbers")
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+
+
+class EncryptedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` whose `events.data` column holds sealed JSON."""
+
+    def __init__(self, *args: Any, key: Optional[Text] = None, **kwargs: Any) -> None:
+        # Refused before connecting: Rasa would otherwise start with a store nobody can read.
+        self._fernet = fernet_for(key or os.environ.get("TRACKER_STORE_KEY"))
+        super().__init__(*args, **kwargs)
+
+    def seal(self, data: dict) -> str:
+        return self._fernet.encrypt(json.dumps(data).encode()).decode("ascii")
+
+    def unseal(self, text: str) -> dict:
+        return json.loads(self._fernet.decrypt(text.encode("ascii")))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """As `SQLTrackerStore.save`, with each event sealed."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=self.seal(data),
+                ))
+            session.commit()
+
+    async def _retrieve(self, sender_id: Text,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """As `SQLTrackerStore._retrieve`, unsealing. Events sealed under another key (a key
+        changed without re-sealing) raise `InvalidToken`: loudly, since starting such a
+        conversation afresh would not work either (`save` counts the stored rows)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            events = [self.unseal(row.data) for row in rows]
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
