@@ -29,6 +29,28 @@ def turn(stack: Stack, sender: str, text: str) -> str:
     return "\n".join(message.get("text", "") for message in answer.json())
 
 
+def test_a_frozen_action_server_is_told_and_the_form_goes_on_when_it_returns(stack: Stack) -> None:
+    sender = "frozen-" + secrets.token_hex(6)
+    assert stack.actions.process is not None
+    group = os.getpgid(stack.actions.process.pid)
+    os.killpg(group, signal.SIGSTOP)
+    try:
+        # The status form validates through the action server as it starts: Rasa would wait
+        # 300 s for it; the applicant is told after ACTION_TIMEOUT_SECONDS (8).
+        told = turn(stack, sender, "查询证书状态")
+    finally:
+        os.killpg(group, signal.SIGCONT)
+    assert "系统暂时没有响应" in told and "12333" in told, told
+    # Back: the same conversation asks for what it lacks and looks the holder up.
+    holder_name, holder_id = HOLDER
+    answer = turn(stack, sender, "查询证书状态")
+    if "姓名" in answer:
+        answer = turn(stack, sender, holder_name)
+    assert ASK_ID in answer, answer
+    answer = turn(stack, sender, holder_id)
+    assert "330203" in answer and holder_id not in answer, answer
+
+
 def test_a_form_goes_on_after_rasa_restarts_and_nothing_is_readable_at_rest(stack: Stack) -> None:
     sender = "durable-" + secrets.token_hex(6)
     assert "姓名" in turn(stack, sender, "我要快递到家")
@@ -52,25 +74,3 @@ def test_a_form_goes_on_after_rasa_restarts_and_nothing_is_readable_at_rest(stac
     raw = (stack.logs.parent / "tracker.db").read_bytes()
     for typed in (HOLDER[1], HOLDER[1][-8:], PHONE, HOLDER[0]):
         assert typed.encode() not in raw and typed.encode("unicode_escape") not in raw, typed
-
-
-def test_a_frozen_action_server_is_told_and_the_form_goes_on_when_it_returns(stack: Stack) -> None:
-    sender = "frozen-" + secrets.token_hex(6)
-    assert stack.actions.process is not None
-    group = os.getpgid(stack.actions.process.pid)
-    os.killpg(group, signal.SIGSTOP)
-    try:
-        # The status form validates through the action server as it starts: Rasa would wait
-        # 300 s for it; the applicant is told after ACTION_TIMEOUT_SECONDS (8).
-        told = turn(stack, sender, "查询证书状态")
-    finally:
-        os.killpg(group, signal.SIGCONT)
-    assert "系统暂时没有响应" in told and "12333" in told, told
-    # Back: the same conversation asks for what it lacks and looks the holder up.
-    holder_name, holder_id = HOLDER
-    answer = turn(stack, sender, "查询证书状态")
-    if "姓名" in answer:
-        answer = turn(stack, sender, holder_name)
-    assert ASK_ID in answer, answer
-    answer = turn(stack, sender, holder_id)
-    assert "330203" in answer and holder_id not in answer, answer
