@@ -215,9 +215,12 @@ def test_office_phone_numbers_are_tel_links_that_do_not_break(context, stack: St
     open_demo(page, stack)
     say(page, "杭州在哪里领证", re.compile("电话："))
     answer = bot_bubbles(page).filter(has_text="电话：").last
+    # the number the backend holds for the office (its demo rows add "（示例号码）")
+    offices = requests.get(f"{stack.backend.url}/api/v1/offices", params={"city": "杭州"}, timeout=10).json()["offices"]
+    numbers = [re.match(r"[0-9-]+", o["phone"]).group() for o in offices if o.get("phone")]
     tel = answer.locator("a.zjc-tel").first
-    expect(tel).to_have_text("0571-00000000")
-    assert tel.get_attribute("href") == "tel:057100000000"
+    assert tel.inner_text() in numbers, (tel.inner_text(), numbers)
+    assert tel.get_attribute("href") == "tel:" + tel.inner_text().replace("-", "")
     assert tel.evaluate("a => a.getClientRects().length") == 1  # one piece, on one line
     # also where the line is at its narrowest: the larger text mode on the phone
     page.get_by_role("button", name="大字模式").click()
@@ -324,7 +327,9 @@ def test_ending_the_conversation_clears_it_from_the_computer(page: Page, stack: 
     expect(page.locator(".zjc-notice")).to_contain_text("本机的对话记录已清除")
     expect(page.locator(".zjc-suggestions .zjc-button")).to_have_text(SUGGESTIONS)
     stored = page.evaluate("JSON.stringify(localStorage)")
-    assert name not in stored and id_number[-4:] + '"' not in stored and "transcript" not in stored
+    assert name not in stored and id_number[:6] + "********" not in stored, stored
+    kept = page.evaluate(f"localStorage.getItem({json.dumps(storage_prefix(stack) + 'transcript')})")
+    assert kept in (None, "[]"), kept
     assert session_id(page) != old_session
     wait_socket(page)
     page.locator(".zjc-suggestions .zjc-button", has_text="领证要带什么").click()
