@@ -61,11 +61,20 @@ def test_the_guide_passes_axe_and_contrast_at_both_sizes(context, stack: Stack, 
         assert not axe_violations(page, ["color-contrast"]), "login form"
         log_in(page, stack)
         question = page.get_by_label("输入来电人的问题")
-        for text in ("我要快递到家", "在哪里领证"):
+        for text in ("我要快递到家", "领证有期限吗"):
             before = page.locator(".turn").count()
             question.fill(text)
             question.press("Enter")
             expect(page.locator(".turn")).to_have_count(before + 1, timeout=TURN_TIMEOUT)
+        # nothing sticks out sideways, and 退出 covers none of the header's text
+        assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+        logout = page.locator("#logout").bounding_box()
+        for text in page.locator(".top h1, .top p").all():
+            box = text.evaluate("""n => { const r = document.createRange(); r.selectNodeContents(n);
+                                          const b = r.getBoundingClientRect(); return {x: b.x, y: b.y, width: b.width, height: b.height}; }""")
+            apart = (box["x"] + box["width"] <= logout["x"] or logout["x"] + logout["width"] <= box["x"]
+                     or box["y"] + box["height"] <= logout["y"] or logout["y"] + logout["height"] <= box["y"])
+            assert apart, (size, box, logout)
         page.locator(".turn").first.scroll_into_view_if_needed()
         violations = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
         assert not violations, dump(violations)

@@ -144,8 +144,15 @@ def test_layout_header_and_disclaimer_at_both_sizes(context, stack: Stack, size:
     check_layout(page, viewport)
     page.locator(".zjc-suggestions .zjc-button", has_text="领证要带什么").click()
     expect(user_bubbles(page).first).to_have_text("领证要带什么")
-    wait_for_reply(page, re.compile("本人身份证原件|怎么领取"), 0)
-    page.locator(".zjc-input").fill("我是1962年出生的，可以让女儿帮我领吗")
+    reply = wait_for_reply(page, re.compile("本人身份证原件|怎么领取"), 0)
+    if "本人身份证原件" not in reply:
+        before = bot_bubbles(page).count()
+        page.locator(".zjc-msg.zjc-bot").last.get_by_role("button", name="本人领取").click()
+        wait_for_reply(page, "本人身份证原件", before)
+    # a question longer than a line: the input grows, no line is hidden
+    page.locator(".zjc-input").fill("我是1962年出生的，腿脚不方便，可以让女儿帮我去领证吗")
+    grown = page.locator(".zjc-input").evaluate("t => ({scroll: t.scrollHeight, client: t.clientHeight})")
+    assert grown["scroll"] <= grown["client"] and grown["client"] > 30, grown
     check_layout(page, viewport)
     page.screenshot(path=str(screenshot_path(f"widget-{size}.png", tmp_path)))
     # 大字模式 for older applicants: larger everywhere, the layout still holds, kept on reload
@@ -359,7 +366,8 @@ def test_an_undelivered_message_is_marked_and_sent_when_rasa_is_back(page: Page,
     expect(failed.locator(".zjc-failed-text")).to_contain_text("未送达", timeout=15_000)
     expect(failed).to_have_count(1)
     stack.rasa.start()
-    stack.rasa.wait_until(f"{stack.rasa.url}/status?token={stack.rasa_token}", 420)
+    # Loading the model again: minutes when other jobs share the two cores.
+    stack.rasa.wait_until(f"{stack.rasa.url}/status?token={stack.rasa_token}", 900)
     # sent again without the visitor typing it again, and answered
     wait_for_reply(page, "10个工作日", 0)
     expect(page.locator(".zjc-undelivered")).to_have_count(0)

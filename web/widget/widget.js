@@ -613,6 +613,7 @@
       // again, so the visitor gets the text back to complete it.
       if (/\*{8}/.test(item.text)) {
         input.value = item.text;
+        fitInput();
         input.focus({ preventScroll: true });
         return;
       }
@@ -661,6 +662,7 @@
       socket.connect();
     }
     input.value = "";
+    fitInput();
     input.focus({ preventScroll: true });
   }
 
@@ -727,10 +729,17 @@
   document.addEventListener("focusin", function (event) {
     if (!panel.hidden && fullScreen.matches && event.target !== host) { input.focus({ preventScroll: true }); }
   });
+  // The input grows with what is typed (up to widget.css's max-height): no line is hidden.
+  function fitInput() {
+    input.style.height = "auto";
+    if (input.value) { input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + "px"; }
+  }
+  input.addEventListener("input", fitInput);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
     input.value = "";
+    fitInput();
     send(text);
   });
   input.addEventListener("keydown", function (event) {
