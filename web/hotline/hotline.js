@@ -130,12 +130,22 @@
 
   // -- asking the assistant -------------------------------------------------------------------
 
+  // A prompt (a form's question, a request to type something again) states no rule: it gets
+  // no citation line. Everything else shows its source, or that it has none.
+  function isPrompt(message) {
+    var name = message.response || "";
+    var text = (message.text || "").trim();
+    return /^utter_(ask|invalid)_/.test(name) || /[？?]$/.test(text);
+  }
+
   function renderTurn(question, messages) {
     var turn = el("div", "turn");
     turn.appendChild(el("div", "turn-q", "问：" + maskIds(question)));
     if (!messages.length) { turn.appendChild(el("p", "muted", "智能客服没有给出答复。")); }
     messages.forEach(function (message) {
       var answer = el("div", "answer");
+      // The response's name helps whoever maintains the domain, not the agent: kept as data only.
+      if (message.response) { answer.setAttribute("data-response", message.response); }
       var text = el("div", "answer-text");
       appendLinkified(text, message.text || "");
       answer.appendChild(text);
@@ -143,9 +153,11 @@
         answer.appendChild(el("div", "choices", "可选回复：" + message.buttons.map(function (b) { return b.title; }).join("、")));
       }
       var source = message.source;
-      var citation = el("div", source ? "citation" : "citation none", source ? "依据：" + source : NO_SOURCE);
-      answer.appendChild(citation);
-      if (message.response) { answer.appendChild(el("div", "meta", "回答：" + message.response)); }
+      if (source) {
+        answer.appendChild(el("div", "citation", "依据：" + source));
+      } else if (!isPrompt(message)) {
+        answer.appendChild(el("div", "citation none", NO_SOURCE));
+      }
       turn.appendChild(answer);
     });
     var answers = $("answers");
@@ -167,6 +179,14 @@
     if (!result.ok) { showError($("ask-error"), result.data.message || "查询失败，请稍后再试。"); return; }
     $("question").value = "";
     renderTurn(question, result.data.messages || []);
+  });
+
+  // Enter asks; Shift+Enter starts a new line (and Enter that confirms an IME's word does neither).
+  $("question").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("ask-form").requestSubmit();
+    }
   });
 
   // -- status look-up ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  * The session id and the transcript (a day at most; ID numbers the visitor typed are
  * masked) are kept in localStorage. Bot text is never put
  * into innerHTML: it is written as text nodes, and URLs become <a target=_blank
- * rel=noopener> links only when they parse as http(s).
+ * rel=noopener> links only when they parse as http(s); phone numbers become tel: links.
  *
  * Plain JavaScript, no build step.
  */
@@ -30,19 +30,42 @@
   var CONNECT_TIMEOUT_MS = 5000;
   var REPLY_TIMEOUT_MS = 30000;
   var REST_TIMEOUT_MS = 25000;
+  var RETRY_PROBE_MS = 3000;
   var TRANSCRIPT_TTL_MS = 24 * 60 * 60 * 1000;
+  // "At the bottom" when the last message is less than this far below the visible part.
+  var BOTTOM_SLACK_PX = 48;
 
   var TEXT = {
     launcher: "在线咨询",
     close: "关闭",
     send: "发送",
-    placeholder: "请输入您的问题，例如：领证要带什么",
+    // Short enough for one line in the narrowest panel, also in the larger text mode.
+    placeholder: "请输入问题",
+    inputLabel: "请输入您的问题，例如：领证要带什么",
     intro: "您好！这里可以咨询技能人员国家职业资格证书的领取：要带什么材料、在哪里领、办理邮寄或代领、查询证书状态。",
-    typing: "客服正在输入",
+    suggestionsLabel: "您可以这样问：",
+    suggestions: ["领证要带什么", "在哪里领证", "查询证书状态", "我要快递到家"],
+    typing: "客服正在输入…",
     connecting: "正在连接智能客服…",
     offline: "暂时无法连接智能客服，请稍后再试，或拨打" + HOTLINE + "人社服务热线。",
     unreachable: "抱歉，暂时无法连接智能客服，您的消息没有送达。请稍后再试，或拨打" + HOTLINE + "人社服务热线咨询。",
     noReply: "智能客服暂未回复。请稍后再试，或拨打" + HOTLINE + "人社服务热线咨询。",
+    failed: "未送达",
+    retry: "重试",
+    retrying: "正在重新发送…",
+    newMessages: "新消息 ↓",
+    human: "人工服务 " + HOTLINE,
+    // Neither DOMAIN.md nor the backend hold 12333's hours: they are set locally.
+    hours: "服务时间以当地人社部门公布为准",
+    disclaimer: "智能回答仅供参考，以领证机构通知为准",
+    largeText: "大字",
+    largeTextLabel: "大字模式",
+    clear: "结束对话并清除记录",
+    cleared: "对话已结束，本机的对话记录已清除。",
+    // What the page keeps is known here; what the service keeps is the office's to say.
+    privacy: "个人信息提示：您输入的身份证号用于查询证书和办理申请。本页面只显示和保存打码后的号码（如330106********0018），" +
+             "对话记录在本机浏览器保存1天，可随时点“结束对话并清除记录”删除。已提交的申请由领证机构保存，" +
+             "保存期限以领证机构规定为准，可拨打" + HOTLINE + "咨询。",
     newTab: "（在新窗口打开）",
     image: "查看图片",
     file: "打开文件"
@@ -60,6 +83,10 @@
   function save(key, value) {
     var raw = JSON.stringify(value);
     try { window.localStorage.setItem(STORE + key, raw); } catch (e) { memory[key] = raw; }
+  }
+  function forget(key) {
+    try { window.localStorage.removeItem(STORE + key); } catch (e) { /* memory only */ }
+    delete memory[key];
   }
 
   function newSessionId() {
@@ -79,14 +106,16 @@
 
   // ID numbers typed by the visitor are shown and stored masked (330106********0018),
   // like everywhere else in the service; Rasa still gets what was typed.
-  function maskIds(text) {
-    return text.replace(/(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])/g, "$1$2********$3");
-  }
+  var ID_RE = /(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])/g;
+  function maskIds(text) { return text.replace(ID_RE, "$1$2********$3"); }
 
-  // -- safe text: text nodes, and links only for http(s) URLs -------------------------------
+  // -- safe text: text nodes, links only for http(s) URLs, tel: links for phone numbers -----
 
   // Full URLs, and bare host names of the usual public suffixes (jndj.osta.org.cn).
   var URL_RE = /(https?:\/\/[^\s<>"'“”‘’（）【】「」《》，。；！？、]+)|((?:[a-z0-9-]+\.)+(?:gov\.cn|org\.cn|com\.cn|cn|com|org|net)(?:\/[^\s<>"'“”‘’（）【】「」《》，。；！？、]*)?)/gi;
+  // Landlines with their area code (0571-88888888, 0571 8888 8888), 400/800 numbers and the
+  // hotline; not a run of digits inside a longer number (an ID, a certificate number).
+  var PHONE_RE = /(?<![0-9A-Za-z*＊-])(0[1-9][0-9]{1,2}[- ]?[0-9]{3,4}[- ]?[0-9]{4}(?:-[0-9]{1,5})?|[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}|12333)(?![0-9A-Za-z*＊])/g;
 
   function safeHref(candidate) {
     try {
@@ -105,6 +134,26 @@
     return a;
   }
 
+  function makeTel(number) {
+    var a = document.createElement("a");
+    a.href = "tel:" + number.replace(/[^0-9+]/g, "");
+    a.className = "zjc-tel";
+    a.textContent = number;
+    return a;
+  }
+
+  function appendPhones(parent, text) {
+    var last = 0;
+    var match;
+    PHONE_RE.lastIndex = 0;
+    while ((match = PHONE_RE.exec(text)) !== null) {
+      if (match.index > last) { parent.appendChild(document.createTextNode(text.slice(last, match.index))); }
+      parent.appendChild(makeTel(match[0]));
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
+  }
+
   function appendLinkified(parent, text) {
     var last = 0;
     var match;
@@ -117,12 +166,12 @@
       var trimmed = raw.replace(/[.,;:!?)\]]+$/, "");
       var href = safeHref(match[1] ? trimmed : "https://" + trimmed);
       if (!href) { continue; }
-      if (start > last) { parent.appendChild(document.createTextNode(text.slice(last, start))); }
+      if (start > last) { appendPhones(parent, text.slice(last, start)); }
       parent.appendChild(makeLink(href, trimmed));
       last = start + trimmed.length;
       URL_RE.lastIndex = last;
     }
-    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
+    if (last < text.length) { appendPhones(parent, text.slice(last)); }
   }
 
   // -- DOM (in a shadow root, so the host page's styles do not leak in) ---------------------
@@ -131,6 +180,9 @@
   host.id = "zjcert-chat";
   host.setAttribute("data-transport", "connecting");
   host.setAttribute("data-session-id", sessionId);
+  // Nothing is drawn before widget.css is there: unstyled, the panel would sit in the
+  // host page's flow and focusing its input would scroll the page.
+  host.style.display = "none";
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
 
   function el(tag, className, text) {
@@ -139,14 +191,18 @@
     if (text !== undefined) { node.textContent = text; }
     return node;
   }
+  function button(className, text) {
+    var b = el("button", className, text);
+    b.type = "button";
+    return b;
+  }
 
   var style = el("link");
   style.rel = "stylesheet";
   style.href = BASE + "widget.css";
   root.appendChild(style);
 
-  var launcher = el("button", "zjc-launcher", TEXT.launcher);
-  launcher.type = "button";
+  var launcher = button("zjc-launcher", TEXT.launcher);
   launcher.setAttribute("aria-haspopup", "dialog");
   var badge = el("span", "zjc-badge");
   badge.hidden = true;
@@ -159,47 +215,100 @@
 
   var header = el("header", "zjc-header");
   var title = el("h2", "zjc-title", TITLE);
-  var closeButton = el("button", "zjc-close", "×");
-  closeButton.type = "button";
+  var largeButton = button("zjc-large-toggle", TEXT.largeText);
+  largeButton.setAttribute("aria-label", TEXT.largeTextLabel);
+  largeButton.setAttribute("aria-pressed", "false");
+  var closeButton = button("zjc-close", "×");
   closeButton.setAttribute("aria-label", TEXT.close);
   header.appendChild(title);
+  header.appendChild(largeButton);
   header.appendChild(closeButton);
+
+  // Always visible under the title: the way to a person, and what the answers are worth.
+  var service = el("div", "zjc-service");
+  var human = makeTel(HOTLINE);
+  human.className = "zjc-human";
+  human.textContent = TEXT.human;
+  var hours = el("span", "zjc-hours", TEXT.hours);
+  service.appendChild(human);
+  service.appendChild(hours);
+  var disclaimer = el("p", "zjc-disclaimer", TEXT.disclaimer);
 
   var status = el("p", "zjc-status");
   status.setAttribute("role", "status");
   status.hidden = true;
 
+  var body = el("div", "zjc-body");
   var log = el("div", "zjc-log");
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
-  var intro = el("p", "zjc-intro", TEXT.intro);
+  log.tabIndex = 0;
+  log.setAttribute("aria-label", "对话记录");
+  var intro = el("div", "zjc-intro");
+  intro.appendChild(el("p", "zjc-intro-text", TEXT.intro));
+  intro.appendChild(el("p", "zjc-intro-label", TEXT.suggestionsLabel));
+  var suggestions = el("div", "zjc-buttons zjc-suggestions");
+  TEXT.suggestions.forEach(function (question) {
+    var b = button("zjc-button", question);
+    b.addEventListener("click", function () { send(question); });
+    suggestions.appendChild(b);
+  });
+  intro.appendChild(suggestions);
 
   var typing = el("div", "zjc-typing");
-  typing.setAttribute("aria-label", TEXT.typing);
   typing.hidden = true;
   for (var i = 0; i < 3; i += 1) { typing.appendChild(el("span", "zjc-dot")); }
+  // The dots are decoration; this region says it in words to screen readers.
+  var typingAnnouncer = el("p", "zjc-sr-only");
+  typingAnnouncer.setAttribute("role", "status");
+  typingAnnouncer.setAttribute("aria-live", "polite");
+
+  var newMessages = button("zjc-new-messages", TEXT.newMessages);
+  newMessages.hidden = true;
+  body.appendChild(log);
+  body.appendChild(newMessages);
 
   var form = el("form", "zjc-form");
   var input = el("textarea", "zjc-input");
   input.rows = 1;
   input.maxLength = 500;
   input.placeholder = TEXT.placeholder;
-  input.setAttribute("aria-label", TEXT.placeholder);
+  input.setAttribute("aria-label", TEXT.inputLabel);
   var sendButton = el("button", "zjc-send", TEXT.send);
   sendButton.type = "submit";
   form.appendChild(input);
   form.appendChild(sendButton);
 
+  var footer = el("div", "zjc-footer");
+  var clearButton = button("zjc-clear", TEXT.clear);
+  footer.appendChild(clearButton);
+
   panel.appendChild(header);
+  panel.appendChild(service);
+  panel.appendChild(disclaimer);
   panel.appendChild(status);
-  panel.appendChild(log);
+  panel.appendChild(body);
+  panel.appendChild(typingAnnouncer);
   panel.appendChild(form);
+  panel.appendChild(footer);
   root.appendChild(launcher);
   root.appendChild(panel);
 
+  // -- scrolling: stay at the latest message unless the visitor scrolled up -----------------
+
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < BOTTOM_SLACK_PX; }
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+    newMessages.hidden = true;
+  }
+  log.addEventListener("scroll", function () { if (atBottom()) { newMessages.hidden = true; } });
+  newMessages.addEventListener("click", function () { scrollDown(); input.focus({ preventScroll: true }); });
+
   // -- transcript ---------------------------------------------------------------------------
 
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  // The raw text of messages that were not delivered (it may hold a full ID number, so it
+  // stays in memory only): index in the transcript → text.
+  var undelivered = {};
 
   function renderItem(item) {
     var row = el("div", "zjc-msg zjc-" + item.who);
@@ -213,48 +322,67 @@
       if (item.text) { bubble.appendChild(document.createElement("br")); }
       bubble.appendChild(makeLink(safeHref(item.file), TEXT.file));
     }
-    if (item.tel) {
-      var tel = document.createElement("a");
-      tel.href = "tel:" + item.tel.replace(/[^0-9+]/g, "");
-      tel.className = "zjc-tel";
-      tel.textContent = item.tel;
+    if (item.tel && !bubble.querySelector("a.zjc-tel")) {
       bubble.appendChild(document.createTextNode(" "));
-      bubble.appendChild(tel);
+      bubble.appendChild(makeTel(item.tel));
     }
     row.appendChild(bubble);
+    if (item.who === "user" && item.failed) { row.appendChild(failedMark(item, row)); }
     if (item.buttons && item.buttons.length) {
       var choices = el("div", "zjc-buttons");
-      item.buttons.forEach(function (button) {
-        var b = el("button", "zjc-button", button.title);
-        b.type = "button";
-        b.disabled = !!item.used;
+      item.buttons.forEach(function (choice, index) {
+        var b = button("zjc-button", choice.title);
+        b.disabled = item.chosen !== undefined || !!item.used;
+        if (item.chosen === index) {
+          b.className += " zjc-chosen";
+          b.setAttribute("aria-pressed", "true");
+        }
         b.addEventListener("click", function () {
-          if (item.used) { return; }
-          item.used = true;
+          if (item.chosen !== undefined || item.used) { return; }
+          item.chosen = index;
           choices.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          b.className += " zjc-chosen";
+          b.setAttribute("aria-pressed", "true");
           persist();
-          send(button.payload, button.title);
+          send(choice.payload, choice.title);
         });
         choices.appendChild(b);
       });
       row.appendChild(choices);
     }
+    item.row = row;
     log.insertBefore(row, typing);
-    scrollDown();
+  }
+
+  function failedMark(item, row) {
+    var mark = el("div", "zjc-failed");
+    mark.appendChild(el("span", "zjc-failed-text", "⚠ " + TEXT.failed));
+    var retry = button("zjc-retry", TEXT.retry);
+    retry.addEventListener("click", function () { resend(item, row); });
+    mark.appendChild(retry);
+    row.className += " zjc-undelivered";
+    return mark;
   }
 
   function persist() {
-    // notices about the connection are not part of the conversation
-    save("transcript", transcript.filter(function (item) { return item.who !== "notice"; }).slice(-MAX_ITEMS));
+    // Notices about the connection are not part of the conversation; DOM rows are not data.
+    save("transcript", transcript.filter(function (item) { return item.who !== "notice"; }).slice(-MAX_ITEMS)
+      .map(function (item) {
+        var copy = {};
+        Object.keys(item).forEach(function (k) { if (k !== "row" && k !== "sending") { copy[k] = item[k]; } });
+        return copy;
+      }));
     save("updated", Date.now());
   }
 
   function addItem(item) {
     if (intro.parentNode) { intro.parentNode.removeChild(intro); }
+    var follow = item.who === "user" || atBottom();
     transcript.push(item);
     if (transcript.length > MAX_ITEMS) { transcript = transcript.slice(-MAX_ITEMS); }
     persist();
     renderItem(item);
+    if (follow || panel.hidden) { scrollDown(); } else { newMessages.hidden = false; }
     if (panel.hidden && item.who === "bot") {
       unread += 1;
       badge.textContent = String(unread);
@@ -262,11 +390,19 @@
     }
   }
 
+  // The applicant is told what is kept before giving an ID number for the first time.
+  var ASKS_FOR_ID = /18位身份证号/;
+  function privacyShown() { return transcript.some(function (item) { return item.who === "privacy"; }); }
+
   var unread = 0;
-  log.appendChild(intro);
-  log.appendChild(typing);
-  if (transcript.length) { log.removeChild(intro); }
-  transcript.forEach(renderItem);
+  function renderAll() {
+    log.textContent = "";
+    log.appendChild(intro);
+    log.appendChild(typing);
+    if (transcript.length) { log.removeChild(intro); }
+    transcript.forEach(renderItem);
+  }
+  renderAll();
 
   // -- bot messages: socket.io's bot_uttered and REST's replies, one shape ------------------
 
@@ -296,15 +432,17 @@
   var waiting = null;
   function showTyping() {
     typing.hidden = false;
-    scrollDown();
+    typingAnnouncer.textContent = TEXT.typing;
+    if (atBottom()) { scrollDown(); }
     clearTimeout(waiting);
     waiting = setTimeout(function () {
-      typing.hidden = true;
+      hideTyping();
       addItem({ who: "notice", text: TEXT.noReply, tel: HOTLINE });
     }, REPLY_TIMEOUT_MS);
   }
   function hideTyping() {
     typing.hidden = true;
+    typingAnnouncer.textContent = "";
     clearTimeout(waiting);
     waiting = null;
   }
@@ -313,6 +451,9 @@
     var item = normalize(message);
     if (!item) { return; }
     hideTyping();
+    if (item.text && ASKS_FOR_ID.test(item.text) && !privacyShown()) {
+      addItem({ who: "privacy", text: TEXT.privacy });
+    }
     addItem(item);
   }
 
@@ -345,6 +486,7 @@
     socket.on("session_confirm", function () {
       socketReady = true;
       setTransport("socket");
+      sendUndelivered();
     });
     socket.on("bot_uttered", receive);
     socket.on("connect_error", function () {
@@ -361,12 +503,55 @@
     setTransport("rest");
     if (!RASA_URL) { setStatus(TEXT.offline); return; }
     // Tell the visitor at once when Rasa answers nothing at all.
-    fetch(RASA_URL + "/", { method: "GET", mode: "cors", cache: "no-store" })
-      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } })
-      .catch(function () { if (!socketReady) { setStatus(TEXT.offline); } });
+    probeRasa().then(function (up) { if (!up && !socketReady) { setStatus(TEXT.offline); } });
   }
 
-  function sendRest(text) {
+  function probeRasa() {
+    return fetch(RASA_URL + "/", { method: "GET", mode: "cors", cache: "no-store" })
+      .then(function (r) { return r.ok; })
+      .catch(function () { return false; });
+  }
+
+  // Undelivered messages go again as soon as Rasa answers: on socket.io's reconnection, or
+  // when a probe of the REST channel succeeds.
+  var retryTimer = null;
+  function watchForRasa() {
+    if (retryTimer || !RASA_URL) { return; }
+    retryTimer = setInterval(function () {
+      if (!Object.keys(undelivered).length) { clearInterval(retryTimer); retryTimer = null; return; }
+      if (socketReady) { return; }  // session_confirm sends them
+      probeRasa().then(function (up) { if (up) { setStatus(null); sendUndelivered(); } });
+    }, RETRY_PROBE_MS);
+  }
+
+  function sendUndelivered() {
+    transcript.forEach(function (item) {
+      if (item.who === "user" && item.failed && undelivered[item.id] !== undefined) { resend(item, item.row); }
+    });
+  }
+
+  function markFailed(item) {
+    if (!item || item.failed) { return; }
+    item.failed = true;
+    persist();
+    if (item.row) { item.row.appendChild(failedMark(item, item.row)); }
+    watchForRasa();
+  }
+
+  function markDelivered(item) {
+    if (!item) { return; }
+    delete undelivered[item.id];
+    if (!item.failed) { return; }
+    delete item.failed;
+    persist();
+    if (item.row) {
+      item.row.className = item.row.className.replace(" zjc-undelivered", "");
+      var mark = item.row.querySelector(".zjc-failed");
+      if (mark) { item.row.removeChild(mark); }
+    }
+  }
+
+  function sendRest(text, item) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, REST_TIMEOUT_MS);
     fetch(RASA_URL + "/webhooks/rest/webhook", {
@@ -380,56 +565,181 @@
       return response.json();
     }).then(function (messages) {
       clearTimeout(timer);
+      if (item) { item.sending = false; }
       hideTyping();
       setStatus(null);
+      markDelivered(item);
       (Array.isArray(messages) ? messages : []).forEach(receive);
     }).catch(function () {
       clearTimeout(timer);
       hideTyping();
       setStatus(TEXT.offline);
-      addItem({ who: "notice", text: TEXT.unreachable, tel: HOTLINE });
+      if (item) { item.sending = false; }
+      var mark = item && item.row && item.row.querySelector(".zjc-failed-text");
+      if (mark) { mark.textContent = "⚠ " + TEXT.failed; }
+      if (item && !item.failed) { addItem({ who: "notice", text: TEXT.unreachable, tel: HOTLINE }); }
+      markFailed(item);
     });
+  }
+
+  function deliver(text, item) {
+    showTyping();
+    if (socket && socketReady && socket.connected) {
+      socket.emit("user_uttered", { message: text, session_id: sessionId });
+      markDelivered(item);
+    } else if (RASA_URL) {
+      sendRest(text, item);
+    } else {
+      hideTyping();
+      addItem({ who: "notice", text: TEXT.unreachable, tel: HOTLINE });
+      markFailed(item);
+    }
   }
 
   function send(payload, shown) {
     var text = String(payload || "").trim();
     if (!text) { return; }
-    addItem({ who: "user", text: maskIds(shown || text) });
-    showTyping();
+    var item = { who: "user", text: maskIds(shown || text), id: newSessionId().slice(0, 12) };
+    undelivered[item.id] = text;
+    addItem(item);
+    deliver(text, item);
+  }
+
+  function resend(item, row) {
+    if (item.sending) { return; }  // the socket's reconnection and the probe may both try
+    var text = undelivered[item.id];
+    if (text === undefined) {
+      // After a reload only the masked text is left: a masked ID number cannot be sent
+      // again, so the visitor gets the text back to complete it.
+      if (/\*{8}/.test(item.text)) {
+        input.value = item.text;
+        fitInput();
+        input.focus({ preventScroll: true });
+        return;
+      }
+      text = item.text;
+      undelivered[item.id] = text;
+    }
+    var mark = row && row.querySelector(".zjc-failed-text");
+    if (mark) { mark.textContent = TEXT.retrying; }
     if (socket && socketReady && socket.connected) {
+      showTyping();
       socket.emit("user_uttered", { message: text, session_id: sessionId });
+      markDelivered(item);
     } else if (RASA_URL) {
-      sendRest(text);
-    } else {
-      hideTyping();
-      addItem({ who: "notice", text: TEXT.unreachable, tel: HOTLINE });
+      item.sending = true;
+      probeRasa().then(function (up) {
+        if (!up || !item.failed) {
+          item.sending = false;
+          if (mark) { mark.textContent = "⚠ " + TEXT.failed; }
+          watchForRasa();
+          return;
+        }
+        showTyping();
+        sendRest(text, item);
+      });
     }
   }
 
+  // -- ending the conversation (shared public computers) --------------------------------------
+
+  function clearConversation() {
+    hideTyping();
+    transcript = [];
+    undelivered = {};
+    forget("transcript");
+    forget("updated");
+    sessionId = newSessionId();
+    save("session_id", sessionId);
+    host.setAttribute("data-session-id", sessionId);
+    renderAll();
+    addItem({ who: "notice", text: TEXT.cleared });
+    // the notice is not kept, and the empty chat offers its questions again
+    log.insertBefore(intro, typing);
+    if (socket) {
+      socketReady = false;
+      socket.disconnect();
+      socket.connect();
+    }
+    input.value = "";
+    fitInput();
+    input.focus({ preventScroll: true });
+  }
+
+  // -- larger text (适老化) -------------------------------------------------------------------
+
+  function setLarge(large) {
+    panel.classList.toggle("zjc-large", large);
+    largeButton.setAttribute("aria-pressed", large ? "true" : "false");
+    save("large", large);
+  }
+
   // -- opening, closing, typing ---------------------------------------------------------------
+
+  var fullScreen = window.matchMedia ? window.matchMedia("(max-width: 480px)") : { matches: false };
 
   function setOpen(open) {
     panel.hidden = !open;
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.setAttribute("aria-modal", open && fullScreen.matches ? "true" : "false");
     save("open", open);
     if (open) {
       unread = 0;
       badge.hidden = true;
       scrollDown();
-      input.focus();
+      input.focus({ preventScroll: true });
     } else {
-      launcher.focus();
+      launcher.focus({ preventScroll: true });
+    }
+  }
+
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, a[href], textarea, [tabindex='0']"),
+      function (node) { return !node.disabled && node.getClientRects().length > 0; });
+  }
+
+  // While the panel covers the whole screen (phones), Tab stays inside it.
+  function trapFocus(event) {
+    if (event.key !== "Tab" || !fullScreen.matches || panel.hidden) { return; }
+    var nodes = focusables();
+    if (!nodes.length) { return; }
+    var first = nodes[0];
+    var last = nodes[nodes.length - 1];
+    var current = root.activeElement;
+    if (event.shiftKey && (current === first || nodes.indexOf(current) < 0)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (current === last || nodes.indexOf(current) < 0)) {
+      event.preventDefault();
+      first.focus();
     }
   }
 
   launcher.addEventListener("click", function () { setOpen(true); });
   closeButton.addEventListener("click", function () { setOpen(false); });
-  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") { setOpen(false); } });
+  largeButton.addEventListener("click", function () { setLarge(!panel.classList.contains("zjc-large")); });
+  clearButton.addEventListener("click", clearConversation);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { setOpen(false); return; }
+    trapFocus(event);
+  });
+  // Focus that reaches the host page while the full-screen panel is open comes back.
+  document.addEventListener("focusin", function (event) {
+    if (!panel.hidden && fullScreen.matches && event.target !== host) { input.focus({ preventScroll: true }); }
+  });
+  // The input grows with what is typed (up to widget.css's max-height): no line is hidden.
+  function fitInput() {
+    input.style.height = "auto";
+    if (input.value) { input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + "px"; }
+  }
+  input.addEventListener("input", fitInput);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
     input.value = "";
+    fitInput();
     send(text);
   });
   input.addEventListener("keydown", function (event) {
@@ -439,9 +749,21 @@
     }
   });
 
+  var styled = false;
+  function showWidget() {
+    if (styled) { return; }
+    styled = true;
+    host.style.display = "";
+    if (load("large", false)) { setLarge(true); }
+    if (load("open", false)) { setOpen(true); }
+    // Open at the latest message (only now does the log have its height).
+    scrollDown();
+  }
+
   function start() {
     document.body.appendChild(host);
-    if (load("open", false)) { setOpen(true); }
+    style.addEventListener("load", showWidget);
+    style.addEventListener("error", showWidget);
     setStatus(TEXT.connecting);
     var loader = document.createElement("script");
     loader.src = BASE + "socket.io.min.js";
