@@ -44,15 +44,23 @@ def back_to(form: Form) -> list[dict[str, Any]]:
     return [{"action": form.name}, {"active_loop": form.name}]
 
 
+def OUTCOMES(form: Form) -> tuple[tuple[str, str | None], ...]:  # noqa: N802
+    """A submission reaches the backend (made or refused), or it does not and waits."""
+    return (("the backend answered", None), ("the backend was not reached", form.submission))
+
+
 def rules_for(form: Form) -> list[dict[str, Any]]:
     start = [intents(form.starts)]
     start += [{"action": action} for action in (form.before, form.intro) if action]
-    rules = [
-        {"rule": f"{' or '.join(form.starts)} starts {form.name}", "steps": [*start, *back_to(form)]},
-        {"rule": f"{form.name} filled runs {form.done}", "condition": inside(form),
-         "steps": [{"action": form.name}, {"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]},
-                   {"action": form.done}]},
-    ]
+    filled = [{"action": form.name}, {"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]},
+              {"action": form.done}]
+    rules = [{"rule": f"{' or '.join(form.starts)} starts {form.name}", "steps": [*start, *back_to(form)]}]
+    if not form.submission:
+        rules.append({"rule": f"{form.name} filled runs {form.done}", "condition": inside(form), "steps": filled})
+    else:  # RulePolicy wants every slot an action sets in one rule set in all: both outcomes
+        rules += [{"rule": f"{form.name} filled runs {form.done}, {outcome}", "condition": inside(form),
+                   "steps": [*filled, {"slot_was_set": [{"pending_submission": value}]}]}
+                  for outcome, value in OUTCOMES(form)]
     own = [*(form.starts if form.task else ()), *form.answered_by]
     if own:
         rules.append({"rule": f"{' or '.join(own)} inside {form.name} goes on with it", "condition": inside(form),
@@ -75,10 +83,12 @@ def rules_for(form: Form) -> list[dict[str, Any]]:
     if form.submission:
         failed = [{"slot_was_set": [{"pending_submission": form.submission}]}, {"active_loop": None}]
         rules += [
-            {"rule": f"yes after a failed {form.submission} submission retries it", "condition": failed,
-             "steps": [{"intent": "affirm"}, {"action": form.done}]},
+            *({"rule": f"yes after a failed {form.submission} submission retries it, {outcome}", "condition": failed,
+               "steps": [{"intent": "affirm"}, {"action": form.done}, {"slot_was_set": [{"pending_submission": value}]}]}
+              for outcome, value in OUTCOMES(form)),
             {"rule": f"no or stop after a failed {form.submission} submission drops it", "condition": failed,
-             "steps": [intents(("deny", "stop")), {"action": "action_cancel_submission"}]},
+             "steps": [intents(("deny", "stop")), {"action": "action_cancel_submission"},
+                       {"slot_was_set": [{"pending_submission": None}]}]},
         ]
     return rules
 
