@@ -2,10 +2,11 @@
 for another task.
 
 Stopping and switching share one paused state: the form is deactivated and `stopped_form`
-names it (data/rules/stop.yml). `stop` asks "确定不办了吗？"; another task's intent asks
-"要先停下来，改为…吗？" and also sets `switch_to`, the form of the wanted task
-(data/rules/switching.yml). Yes drops the form (and starts the wanted task); no, or an
-answer to the form's question, resumes it."""
+names it. `stop` asks "确定不办了吗？"; another task's intent asks "要先停下来，改为…吗？" and
+also sets `switch_to`, the form of the wanted task (data/rules/forms.yml, pausing.yml). Yes
+drops the form (and starts the wanted task); no, or an answer to the form's question, resumes
+it. The rules only see whether a form is paused; these actions read which one, so the same
+few rules serve every form (actions/forms/registry.py)."""
 
 from __future__ import annotations
 
@@ -18,28 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
-from actions.forms.base import TASK_FORMS, forget_refusals, value_before
+from actions.forms.base import forget_refusals, value_before
+from actions.forms.registry import TASK_FORMS, TASK_INTROS, TASK_LABELS
 from actions.forms.certificates import forget_choice
 from actions.validation import IDENTITY_SLOTS, check_id_number, check_person_name, mask_id
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
 FALLBACKS_BEFORE_HANDOFF = 2
-
-# What the switch question calls each form's task ({current_task}, {new_task}).
-TASK_LABELS = {
-    "status_form": "查询领证进度",
-    "subscribe_form": "登记领证通知提醒",
-    "mail_form": "办理邮寄申请",
-    "proxy_form": "办理委托代领",
-    "organization_form": "办理单位领取",
-    "office_form": "查询领证地点",
-    "materials_form": "查询领证材料",
-}
-# Said before the wanted form's first question, as when its task starts (data/rules/tasks.yml).
-TASK_INTROS = {"mail_form": "utter_mail_intro", "proxy_form": "utter_proxy_intro",
-               "organization_form": "utter_organization_intro"}
-
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
     """How many user turns in a row were not understood, the current one included (a
@@ -157,15 +144,22 @@ class ActionDropForm(Action):
 
 
 class ActionResumeForm(Action):
-    """The applicant wants to go on: the rule runs the form again right after this."""
+    """The applicant wants to go on: the paused form is made active again, so that RulePolicy
+    runs it next (its loop happy path), whichever form it is."""
 
     def name(self) -> str:
         return "action_resume_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_form_resumed")
-        return [SlotSet("stopped_form", None), *forget_switch(tracker)]
+        return resume(dispatcher, tracker)
+
+
+def resume(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    dispatcher.utter_message(response="utter_form_resumed")
+    form = tracker.get_slot("stopped_form")
+    events: list[EventType] = [SlotSet("stopped_form", None), *forget_switch(tracker)]
+    return [*events, ActiveLoop(form)] if form in TASK_LABELS else events
 
 
 def utter_pause_question(dispatcher: CollectingDispatcher, form: str | None, wanted: str | None) -> None:
@@ -254,7 +248,8 @@ def holder_for_new_task(kept: dict[str, Any], named: dict[str, str]) -> dict[str
 
 class ActionSwitchTask(Action):
     """The applicant confirmed the switch (yes, or a task's intent as the answer to the
-    switch or stop question: that task is the one wanted): forget what the stopped form
+    switch or stop question: that task is the one wanted; the paused form's own task resumes
+    it, as `action_resume_form` does): forget what the stopped form
     collected except who the holder is (name, ID number), and start the wanted task's form
     at once. When the message that asked for the task named a holder ("帮陈小明查进度"), the
     new task is for that holder (`holder_for_new_task`). The form is made active here (as
@@ -272,6 +267,8 @@ class ActionSwitchTask(Action):
         if wanted not in TASK_LABELS:  # nothing to switch to: a confirmed stop
             dispatcher.utter_message(response="utter_form_stopped")
             return forget_form(tracker, domain)
+        if wanted == form:  # the paused form's own task: it goes on
+            return resume(dispatcher, tracker)
         labels = {"current_task": TASK_LABELS.get(form, ""), "new_task": TASK_LABELS[wanted]}
         message, at = task_request(tracker)
         named = holder_named(message)

@@ -1,7 +1,7 @@
 """Messages the backend pushes into a conversation through Rasa's trigger_intent: a
 published pickup notice (EXTERNAL_pickup_notice) or a decision on the holder's mail or
 proxy application (EXTERNAL_application_update). One action says either, so that one set of
-rules covers both, inside forms too (data/rules/notices.yml, interruptions.yml).
+rules covers both, inside forms too (data/rules/notices.yml).
 
 A notice's entities are `notice_id` and the subscriber's own last day (`deadline`,
 `deadline_estimated`); the action reads the notice back for where to collect. A decision's

@@ -1,7 +1,8 @@
 """`rasa data validate`, strict: fails on an error and on every warning except the one Rasa
 cannot avoid — a response that no story or rule names because something else utters it: a
 custom action or a channel (it must then really be named in actions/ or bot/), a form asking for a slot
-(`utter_ask_<slot>`, `utter_ask_<form>_<slot>`), or the default fallback (`utter_default`)."""
+(`utter_ask_<slot>`, `utter_ask_<form>_<slot>`), or the default fallback (`utter_default`).
+Also fails when data/rules/forms.yml is not what the table of forms gives (scripts/generate_rules.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ RASA_WARNING = re.compile(r"(rasa/[\w/]+\.py:\d+: UserWarning: .*)")
 
 
 def main() -> int:
+    generated = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_rules.py"), "--check"], cwd=ROOT,
+                               capture_output=True, text=True)
+    if generated.returncode != 0:
+        print(generated.stdout + generated.stderr)
+        return 1
     rasa = Path(sys.executable).parent / "rasa"  # the rasa of the environment running this script
     run = subprocess.run([str(rasa), "data", "validate"], cwd=ROOT, capture_output=True, text=True)
     output = run.stdout + run.stderr

@@ -23,41 +23,10 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import china_today
+from actions.forms.registry import INTERRUPTING_INTENTS, TASK_FORMS, switches_task  # noqa: F401 (re-exported)
 from actions.validation import Check, check_id_number, check_person_name, find_id_number, mask_id, plainly_a_name
 
-# Intents answered by a rule in the middle of a form, after which the form goes on
-# (data/rules/interruptions.yml and stop.yml), the pushed pickup notice included. A message
-# with one of them fills no slot from its text, unless the classifier was unsure and the
-# text is a valid answer.
-INTERRUPTING_INTENTS = frozenset({
-    "ask_materials", "ask_location", "ask_office_hours", "ask_deadline", "ask_pickup_notice",
-    "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate", "ask_correction", "ask_legal_basis",
-    "bot_challenge", "out_of_scope", "human_handoff", "stop",
-    "EXTERNAL_pickup_notice", "EXTERNAL_application_update",
-})
 SURE = 0.8
-
-# The task intents and the form each one starts (data/rules/tasks.yml). Inside another form
-# a task intent asks whether to leave that form for the new task (data/rules/switching.yml),
-# so, like a question, it fills no slot from its text when classified confidently. Inside
-# the form of its own task it is no switch: the form goes on, and the text may answer.
-TASK_FORMS = {
-    "check_status": "status_form",
-    "subscribe_notice": "subscribe_form",
-    "request_mail": "mail_form",
-    "request_proxy": "proxy_form",
-    "ask_organization_pickup": "organization_form",
-}
-# Task intents that answer a form's question instead of leaving it: the materials form asks
-# how the certificate will be collected, and 代领 or 单位领取 is the answer.
-ANSWERING_TASKS = {"materials_form": frozenset({"request_proxy", "ask_organization_pickup"})}
-
-
-def switches_task(intent: str | None, form: str | None) -> bool:
-    """True when `intent` inside `form` asks for another task than the form's own."""
-    if intent not in TASK_FORMS or not form:
-        return False
-    return TASK_FORMS[intent] != form and intent not in ANSWERING_TASKS.get(form, frozenset())
 
 
 def leaves_the_question(tracker: Tracker) -> bool:
@@ -192,7 +161,7 @@ class TaskFormValidation(FormValidationAction, ABC):
 
     Rasa's slot mappings fill slots from entities before the form runs: "帮陈小明查进度"
     inside the mail form would give the mail form's `person_name` the name, the form would
-    take it as an answer and go on, and the switch question (data/rules/switching.yml) would
+    take it as an answer and go on, and the switch question (data/rules/forms.yml) would
     never come. Here such a message (`switches_task`) puts back every slot of the form that
     it set and rejects the form's execution, exactly as a message that fills nothing does;
     the rules then ask whether to switch, and `action_switch_task` gives the new task the

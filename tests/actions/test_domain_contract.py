@@ -88,7 +88,25 @@ def test_every_response_is_used_somewhere(domain: dict) -> None:
 
 
 def test_interrupting_intents_are_the_ones_rules_answer_inside_forms() -> None:
-    from actions.forms.base import INTERRUPTING_INTENTS
-    rules = (ACTIONS_DIR.parent / "data" / "rules" / "interruptions.yml").read_text(encoding="utf-8")
-    answered = set(re.findall(r"- intent: (\w+)", rules)) - {"nlu_fallback"}
-    assert INTERRUPTING_INTENTS == answered | {"stop"}
+    """Every intent a form leaves its question for has a rule that answers it inside forms:
+    a general rule (answers.yml, notices.yml; RulePolicy goes back to the active form after
+    it) or, for the questions that start a form of their own, a rule per form (forms.yml)."""
+    import yaml
+
+    from actions.forms.registry import FORMS, INTERRUPTING_INTENTS
+    rules_dir = ACTIONS_DIR.parent / "data" / "rules"
+    general = set()
+    for name in ("answers.yml", "notices.yml"):
+        for rule in yaml.safe_load((rules_dir / name).read_text(encoding="utf-8"))["rules"]:
+            if "condition" not in rule:
+                first = rule["steps"][0]
+                general |= {s["intent"] for s in first["or"]} if "or" in first else {first["intent"]}
+    per_form = set()
+    for rule in yaml.safe_load((rules_dir / "forms.yml").read_text(encoding="utf-8"))["rules"]:
+        actions = [step["action"] for step in rule["steps"] if "action" in step]
+        if rule.get("condition") and actions[0] in ("action_office_info", "action_tell_materials"):
+            first = rule["steps"][0]
+            per_form |= {s["intent"] for s in first["or"]} if "or" in first else {first["intent"]}
+    asked_inside = {intent for form in FORMS if form.answer_inside_forms for intent in form.starts}
+    assert per_form == asked_inside
+    assert INTERRUPTING_INTENTS == (general - {"greet", "goodbye", "thank", "nlu_fallback"}) | asked_inside | {"stop"}

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms.applications import ValidateMailForm, ValidateOrganizationForm, ValidateProxyForm
-from actions.forms.base import INTERRUPTING_INTENTS, TASK_FORMS
+from actions.forms.registry import INTERRUPTING_INTENTS, TASK_FORMS
 from actions.forms.lookups import ValidateStatusForm, ValidateSubscribeForm
 from actions.validation import check_person_name, plainly_a_name
 from conftest import READY, make_tracker, responses

@@ -99,11 +99,14 @@ async def test_a_notice_inside_a_form_is_announced_and_answers_nothing(
 
 
 def test_every_form_announces_a_notice_and_goes_on(domain: dict) -> None:
-    rules = yaml.safe_load((RULES / "interruptions.yml").read_text(encoding="utf-8"))["rules"]
-    for form in domain["forms"]:
-        [rule] = [r for r in rules if r.get("condition") == [{"active_loop": form}]
-                  and r["steps"][0] == PUSHED]
-        assert rule["steps"][1:] == [{"action": "action_pushed_message"}, {"action": form}, {"active_loop": form}]
+    """One general rule says the message; inside any form RulePolicy then runs the active
+    form again (a general rule's action_listen becomes the loop), so no rule names a form.
+    The test stories (tests/stories/test_notices.yml) check the form goes on."""
+    rules = [r for path in sorted(RULES.glob("*.yml"))
+             for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"] if r["steps"][0] == PUSHED]
+    general = [r for r in rules if "condition" not in r]
+    assert [r["steps"][1:] for r in general] == [[{"action": "action_pushed_message"}]]
+    assert not [r for r in rules for form in domain["forms"] if {"active_loop": form} in r.get("condition", [])]
 
 
 @pytest.mark.parametrize("form, intent, question", [
@@ -132,8 +135,9 @@ async def test_a_notice_while_asked_to_stop_or_switch_asks_that_question_again(
 
 
 def test_every_paused_form_asks_its_question_again_after_a_notice(domain: dict) -> None:
+    """One rule for every paused form: `stopped_form` is a text slot, so its condition holds
+    whichever form is paused."""
+    assert domain["slots"]["stopped_form"]["type"] == "text"
     rules = yaml.safe_load((RULES / "notices.yml").read_text(encoding="utf-8"))["rules"]
-    for form in domain["slots"]["stopped_form"]["values"]:
-        [rule] = [r for r in rules if r.get("condition") == [{"slot_was_set": [{"stopped_form": form}]}]]
-        assert rule["steps"] == [PUSHED, {"action": "action_pushed_message"},
-                                 {"action": "action_repeat_pause_question"}]
+    [rule] = [r for r in rules if any("stopped_form" in str(c) for c in r.get("condition", []))]
+    assert rule["steps"] == [PUSHED, {"action": "action_pushed_message"}, {"action": "action_repeat_pause_question"}]

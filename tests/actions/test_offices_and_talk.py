@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import (
@@ -159,5 +159,6 @@ async def test_confirmed_stop_forgets_a_certificate_choice(dispatcher: Collectin
 async def test_declined_stop_resumes(dispatcher: CollectingDispatcher, domain: dict) -> None:
     events = await ActionResumeForm().run(dispatcher, make_tracker({"stopped_form": "mail_form"}, intent="deny"),
                                           domain)
-    assert events == [SlotSet("stopped_form", None)]
+    # Made active again: RulePolicy runs the form next, whichever it is.
+    assert events == [SlotSet("stopped_form", None), ActiveLoop("mail_form")]
     assert responses(dispatcher) == ["utter_form_resumed"]

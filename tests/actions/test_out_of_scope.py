@@ -59,7 +59,7 @@ def test_every_topic_is_tested_and_in_the_domain(domain: dict) -> None:
 
 
 async def test_inside_a_form_the_answer_changes_nothing(dispatcher: CollectingDispatcher, domain: dict) -> None:
-    # The rule runs the form again after the answer (data/rules/interruptions.yml).
+    # RulePolicy runs the form again after the general rule's answer (data/rules/answers.yml).
     tracker = make_tracker({"requested_slot": "id_number", "person_name": "王依法"}, intent="out_of_scope",
                            text="身份证丢了怎么补", active_loop="status_form")
     assert await ActionOutOfScope().run(dispatcher, tracker, domain) == []

@@ -1,7 +1,8 @@
 """Another task asked for in the middle of a form: the applicant is asked once, yes drops
 the form but keeps the holder's name and ID number and starts the wanted task (the status
 look-up then runs against the real backend for that holder), no resumes the form. The
-rules in data/rules/switching.yml and the actions agree on which intent switches where.
+rules (data/rules/forms.yml, generated from the table of forms) and the actions agree on
+which intent switches where.
 A task message that names a holder ("帮陈小明查进度") fills none of the form's slots: the
 switch is asked as for any task message, and the new task is for the holder it named."""
 
@@ -14,9 +15,9 @@ import yaml
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import TASK_LABELS, ActionAskSwitch, ActionDropForm, ActionResumeForm, ActionSwitchTask
+from actions.conversation import ActionAskSwitch, ActionDropForm, ActionResumeForm, ActionSwitchTask
 from actions.forms.applications import ValidateMailForm, ValidateProxyForm
-from actions.forms.base import TASK_FORMS, switches_task
+from actions.forms.registry import TASK_FORMS, TASK_LABELS, switches_task
 from actions.forms.lookups import ValidateOfficeForm, ValidateStatusForm
 from actions.status import ActionCheckStatus
 from actions.validation import mask_id
@@ -123,7 +124,26 @@ async def test_a_task_named_as_the_answer_is_the_one_started(dispatcher: Collect
 async def test_declined_switch_resumes_the_form(dispatcher: CollectingDispatcher, domain: dict) -> None:
     tracker = make_tracker({"stopped_form": "mail_form", "switch_to": "status_form"}, intent="deny")
     events = await ActionResumeForm().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("stopped_form", None), SlotSet("switch_to", None)]
+    # Made active again: RulePolicy's loop happy path runs whichever form this is next.
+    assert events == [SlotSet("stopped_form", None), SlotSet("switch_to", None), ActiveLoop("mail_form")]
+    assert responses(dispatcher) == ["utter_form_resumed"]
+
+
+@pytest.mark.parametrize("form", sorted(TASK_LABELS))
+async def test_every_paused_form_is_the_one_resumed(form: str, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionResumeForm().run(dispatcher, make_tracker({"stopped_form": form}, intent="inform"), domain)
+    assert events == [SlotSet("stopped_form", None), ActiveLoop(form)]
+
+
+@pytest.mark.parametrize("intent", sorted(TASK_FORMS))
+async def test_the_paused_forms_own_task_named_as_the_answer_resumes_it(intent: str, domain: dict) -> None:
+    form = TASK_FORMS[intent]
+    slots = {"stopped_form": form, "switch_to": "status_form" if form != "status_form" else "mail_form",
+             "person_name": READY[0], "id_number": READY[1]}
+    dispatcher = CollectingDispatcher()
+    events = await ActionSwitchTask().run(dispatcher, make_tracker(slots, intent=intent), domain)
+    assert events == [SlotSet("stopped_form", None), SlotSet("switch_to", None), ActiveLoop(form)]
     assert responses(dispatcher) == ["utter_form_resumed"]
 
 
@@ -137,39 +157,48 @@ async def test_stop_instead_of_yes_or_no_drops_everything(dispatcher: Collecting
 
 
 def test_the_domain_knows_every_form_and_task(domain: dict) -> None:
-    assert set(TASK_LABELS) == set(domain["forms"]) == set(domain["slots"]["stopped_form"]["values"])
-    assert set(domain["slots"]["switch_to"]["values"]) == set(TASK_FORMS.values())
+    assert set(TASK_LABELS) == set(domain["forms"])
     assert set(TASK_FORMS) <= set(domain["intents"])
+    # Rules see only whether a form is paused or a task wanted; the actions read which.
+    assert domain["slots"]["stopped_form"]["type"] == domain["slots"]["switch_to"]["type"] == "text"
 
 
 def _rules() -> list[dict]:
-    return yaml.safe_load((RULES / "switching.yml").read_text(encoding="utf-8"))["rules"]
+    return [rule for path in sorted(RULES.glob("*.yml"))
+            for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]]
+
+
+def _intents(step: dict) -> set[str]:
+    return {s["intent"] for s in step["or"]} if "or" in step else {step.get("intent")}
 
 
 def _in_form(form: str, intent: str) -> list[dict]:
-    return [r for r in _rules() if r.get("condition") == [{"active_loop": form}]
-            and r["steps"][0] == {"intent": intent}]
+    return [r for r in _rules() if r.get("condition") == [{"active_loop": form}] and intent in _intents(r["steps"][0])]
 
 
-@pytest.mark.parametrize("form", ["status_form", "subscribe_form", "mail_form", "proxy_form",
-                                  "organization_form", "office_form", "materials_form"])
+@pytest.mark.parametrize("form", sorted(TASK_LABELS))
 @pytest.mark.parametrize("intent", sorted(TASK_FORMS))
 def test_every_task_intent_inside_every_form_has_its_rule(form: str, intent: str) -> None:
     [rule] = _in_form(form, intent)
     actions = [step.get("action") for step in rule["steps"][1:] if "action" in step]
     if switches_task(intent, form):
         assert actions == ["action_deactivate_loop", "action_ask_switch"]
-        assert rule["steps"][-1] == {"slot_was_set": [{"stopped_form": form}, {"switch_to": TASK_FORMS[intent]}]}
-        [confirmed] = [r for r in _rules() if r["steps"][0] == {"intent": "affirm"} and r["condition"] == [
-            {"slot_was_set": [{"stopped_form": form}, {"switch_to": TASK_FORMS[intent]}]}]]
-        assert confirmed["steps"][1] == {"action": "action_switch_task"}
     else:  # the form's own task (or, in the materials form, an answer): the form goes on
         assert actions == ["utter_form_resumed", form]
-    # Named as the answer to the stop or switch question: that task, or the form resumed.
-    [answered] = [r for r in _rules() if r["steps"][0] == {"intent": intent}
-                  and r.get("condition") == [{"slot_was_set": [{"stopped_form": form}]}]]
-    expected = "action_resume_form" if TASK_FORMS[intent] == form else "action_switch_task"
-    assert answered["steps"][1] == {"action": expected}
+
+
+def test_the_answers_to_the_pause_questions_are_one_rule_each_for_every_form() -> None:
+    paused = [r for r in _rules() if {"slot_was_set": r.get("condition", [{}])[-1].get("slot_was_set")}
+              in r.get("condition", []) and any("stopped_form" in s for s in
+                                                 r["condition"][-1].get("slot_was_set") or [])]
+    by_intent = {intent: r["steps"][1]["action"] for r in paused for intent in _intents(r["steps"][0])}
+    assert {i: by_intent[i] for i in TASK_FORMS} == {i: "action_switch_task" for i in TASK_FORMS}
+    assert by_intent["deny"] == by_intent["inform"] == "action_resume_form"
+    assert by_intent["stop"] == "action_drop_form"
+    affirm = {r["steps"][1]["action"] for r in paused if _intents(r["steps"][0]) == {"affirm"}}
+    assert affirm == {"action_drop_form", "action_switch_task"}
+    # No rule names a paused form: a new form needs none of them.
+    assert not any(form in str(r) for r in paused for form in TASK_LABELS)
 
 
 def test_materials_form_takes_proxy_and_organisation_as_answers() -> None:
@@ -231,7 +260,7 @@ async def test_a_task_message_fills_none_of_the_forms_slots(
     tracker = task_message(form, slots, text, intent, entities)
     events = await validation().run(dispatcher, tracker, domain)
     # Every slot the message set goes back to what it was, and the form rejects: the rules then
-    # ask whether to switch (data/rules/switching.yml), as for the same message without a name.
+    # ask whether to switch (data/rules/forms.yml), as for the same message without a name.
     restored = [SlotSet(e["entity"], slots.get(e["entity"])) for e in entities]
     assert events == [*restored, ActionExecutionRejected(form)]
     assert dispatcher.messages == []
