@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     lookup_window_seconds: int = 600
     lookup_brake_misses_per_id: int = 50
     lookup_brake_window_seconds: int = 3600
+    # Staff look-ups (the hotline agents' and the counter's status look-up): per account, in
+    # the same window; wrong guesses count as for applicants.
+    staff_lookup_limit_per_account: int = 120
+    staff_lookup_misses_per_account: int = 40
     # Requests from these addresses may name the end client in X-Client-Id (the
     # action server speaks for many applicants from one address).
     trusted_forwarders: list[str] = ["127.0.0.1", "::1"]
