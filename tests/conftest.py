@@ -82,7 +82,9 @@ def _running_backend(work: Path, today: str) -> Iterator[str]:
         "FIXED_TODAY": today,
         # The tests look the same demo people up many times.
         "LOOKUP_LIMIT_PER_CLIENT": "10000",
-        "LOOKUP_LIMIT_PER_ID": "10000",
+        "LOOKUP_MISSES_PER_CLIENT": "10000",
+        "LOOKUP_MISSES_PER_CLIENT_ID": "10000",
+        "LOOKUP_BRAKE_MISSES_PER_ID": "10000",
     }
     subprocess.run([python, "-m", "app.prestart", "--demo"], cwd=BACKEND_DIR, env=env, check=True,
                    capture_output=True, timeout=120)

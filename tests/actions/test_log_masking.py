@@ -53,9 +53,9 @@ def test_an_id_behind_a_json_escape_is_masked() -> None:
     assert ID not in mask_long_numbers(escaped)
 
 
-def test_phones_dates_and_timestamps_stay_readable() -> None:
-    line = "phone 13812345678 at 2026-11-26 ts 1764115200123 id 3301"
-    assert mask_long_numbers(line) == line
+def test_mobile_numbers_are_masked_dates_and_timestamps_stay_readable() -> None:
+    line = "phone 13812345678 at 2026-11-26 ts 1764115200123 id 3301 office 0571-87654321"
+    assert mask_long_numbers(line) == line.replace("13812345678", "138****5678")
 
 
 def test_a_handler_added_after_install_masks_too() -> None:
