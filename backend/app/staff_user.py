@@ -46,13 +46,13 @@ def main(argv: list[str] | None = None) -> int:
                          detail={"role": account.role, "office_code": args.office.strip() or None,
                                  "created": created})
             session.commit()
+            saved = f"{account.username} ({account.role}"
     except AppError as exc:
         print(f"refused ({exc.code}): {exc.message}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    print(f"{'created' if created else 'updated'} {account.username} ({account.role}"
-          f"{', ' + args.office.strip() if args.office.strip() else ''})")
+    print(f"{'created' if created else 'updated'} {saved}{', ' + args.office.strip() if args.office.strip() else ''})")
     return 0
 
 
