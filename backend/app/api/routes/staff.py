@@ -4,6 +4,7 @@ audit entry with the account's name."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated, Literal
 
@@ -28,6 +29,7 @@ from app.services.lists import audit_detail, import_list, preview_refused_detail
 from app.services.notices import notice_public, publish
 from app.services.notifications import application_deliveries_public, deliveries_public, queue_for_notice
 from app.services.offices import office_by_code, upsert_offices
+from app.services.unanswered import events_engine, unanswered_questions, weekly_report
 from app.services.work_queue import application_office_code, work_queue
 
 # Every staff answer may be a 401 (the edge checks the token or the session before anything
@@ -236,3 +238,19 @@ def staff_status(request: Request, query: StatusQuery, session: SessionDep, prin
         guard.missed()
         raise not_found("未查到与该姓名和身份证号相符、且属于本账号所辖机构的证书。")
     return status_report(session, certs, calendar, today)
+
+
+@router.get("/unanswered", responses=error_responses(422, 503))
+def unanswered(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+               weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> dict:
+    """What applicants asked that fell to the fallback or under the confidence threshold, in
+    the last `weeks` weeks, from Rasa's SQL event broker: counted per ISO week and intent, each
+    with the bot's answer; ID numbers and phones masked. For whoever keeps the NLU data."""
+    if not settings.rasa_events_url:
+        raise AppError(503, "events_not_configured", "未配置对话事件库（RASA_EVENTS_URL），暂无法统计未答问题。")
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(weeks=weeks)
+    questions = unanswered_questions(events_engine(settings.rasa_events_url),
+                                     threshold=settings.nlu_fallback_threshold, since=since)
+    audit.record(session, actor=principal.name, action="unanswered_viewed", detail={"weeks": weeks})
+    session.commit()
+    return {"weeks": weeks, "threshold": settings.nlu_fallback_threshold, **weekly_report(questions)}
