@@ -102,6 +102,24 @@ def publish_notice(body: NoticeRequest, session: SessionDep, principal: Principa
             "warnings": publication.warnings}
 
 
+@router.post("/notices/preview", responses=error_responses(400, 404, 409, 413, 422))
+def preview_notice(body: NoticeRequest, session: SessionDep, principal: PrincipalDep,
+                   calendar: CalendarDep, settings: SettingsDep, today: TodayDep) -> dict:
+    """What publishing would do, written nowhere: each batch's last day (`estimated` when the
+    calendar lacks a year of the span), the certificates, `subscribers_queued` (how many
+    subscribed conversations would be told) and the warnings."""
+    principal.check_office(body.office_code)
+    office = office_by_code(session, body.office_code)
+    try:
+        publication = publish(session, body, office, calendar, today)
+        queued = queue_for_notice(session, publication.notice.id, settings.push_channels)
+        answer = {**notice_public(session, publication.notice, calendar, today), "id": None,
+                  "subscribers_queued": queued, "warnings": publication.warnings, "preview": True}
+    finally:
+        session.rollback()
+    return answer
+
+
 @router.get("/notices/{notice_id}/deliveries", responses=error_responses(422))
 def notice_deliveries(notice_id: RowId, session: SessionDep, principal: PrincipalDep) -> dict:
     notice = session.get(PickupNotice, notice_id)
