@@ -97,3 +97,13 @@ def test_fallbacks_and_low_confidence_turns_masked_and_counted(tmp_path: Path, s
 def test_unanswered_without_an_events_database_says_so(client, staff):
     response = client.get("/api/v1/staff/unanswered", headers=staff)
     assert response.status_code == 503 and response.json()["code"] == "events_not_configured"
+
+
+def test_before_rasa_has_written_anything_the_page_is_empty_and_nothing_is_created(tmp_path, settings, engine):
+    missing = tmp_path / "not-yet" / "rasa_events.db"
+    with_events = settings.model_copy(update={"rasa_events_url": f"sqlite:///{missing}"})
+    with make_client(with_events, engine) as client:
+        response = client.get("/api/v1/staff/unanswered", headers={"Authorization": f"Bearer {settings.staff_token}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == 0 and response.json()["questions"] == []
+    assert not missing.exists()

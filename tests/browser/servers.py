@@ -147,10 +147,14 @@ def credentials_with_wechat(target: Path, wechat: Recorder) -> Path:
     return target
 
 
-def endpoints_for(actions_url: str, target: Path) -> Path:
+def endpoints_for(actions_url: str, target: Path, events_db: Path | None = None) -> Path:
+    """endpoints.yml with this action server, and Rasa's SQL event broker writing `events_db`
+    (the backend reads it for the console's unanswered questions)."""
     with (REPO / "endpoints.yml").open(encoding="utf-8") as f:
         endpoints = yaml.safe_load(f) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
+    if events_db is not None and endpoints.get("event_broker"):
+        endpoints["event_broker"] = {**endpoints["event_broker"], "db": str(events_db)}
     target.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -178,6 +182,7 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
         "STAFF_TOKEN": staff_token,
         "RASA_URL": urls["rasa"],
         "RASA_JWT_SECRET": rasa_jwt_secret,
+        "RASA_EVENTS_URL": f"sqlite:///{work / 'rasa_events.db'}",
         # The tests look the same demo people up several times.
         "LOOKUP_LIMIT_PER_CLIENT": "10000",
         "LOOKUP_MISSES_PER_CLIENT": "10000",
@@ -206,7 +211,8 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
                              "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
                              "--model", str(model),
                              "--credentials", str(credentials_with_wechat(work / "credentials.yml", wechat)),
-                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml")), *debug],
+                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml",
+                                                             work / "rasa_events.db")), *debug],
                     REPO, rasa_env, logs / "rasa.log", urls["rasa"]),
         staff_token=staff_token, rasa_token=rasa_token, logs=logs, wechat=wechat,
     )
@@ -221,3 +227,12 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
         stack.stop()
         raise
     return stack
+
+
+def staff_user(stack: Stack, username: str, role: str, office: str, password: str) -> None:
+    """An account as `make staff-user` makes it (app.staff_user, STAFF_PASSWORD), in the stack's database."""
+    done = subprocess.run([str(backend_python()), "-m", "app.staff_user", "--username", username, "--role", role,
+                           "--office", office], cwd=BACKEND_DIR, env={**stack.backend.env, "STAFF_PASSWORD": password},
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"app.staff_user failed:\n{done.stdout}\n{done.stderr}")

@@ -22,6 +22,11 @@ function table(headers, rows, caption) {
     el("tbody", {}, rows));
 }
 
+// replaceChildren without the nulls that mark "nothing here".
+function show(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false && c !== ""));
+}
+
 const empty = (text) => el("p", { class: "empty", text });
 const alertBox = (text) => el("p", { class: "error", role: "alert", text });
 const okBox = (text) => el("p", { class: "ok", role: "status", text });
@@ -39,7 +44,7 @@ function officeSelect(ctx, { all = false, id } = {}) {
 
 function handle(result, ctx, box) {
   if (result.status === 401) { ctx.expired(); return false; }
-  if (!result.ok) { box.replaceChildren(alertBox(result.data.message)); return false; }
+  if (!result.ok) { show(box, alertBox(result.data.message)); return false; }
   return true;
 }
 
@@ -93,7 +98,7 @@ async function importView(root, ctx) {
     field("名单文件", file), el("div", { class: "row" }, previewButton, importButton));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!file.files.length) { out.replaceChildren(alertBox("请选择名单文件。")); return; }
+    if (!file.files.length) { show(out, alertBox("请选择名单文件。")); return; }
     previewButton.disabled = true;
     const result = await upload("/staff/lists", formData(true));
     previewButton.disabled = false;
@@ -101,11 +106,11 @@ async function importView(root, ctx) {
     if (result.status === 401) { ctx.expired(); return; }
     if (!result.ok) {
       const errors = (result.data.details && result.data.details.errors) || [];
-      out.replaceChildren(alertBox(result.data.message), errors.length ? table(["行号", "原因"], errors.map((e) =>
+      show(out, alertBox(result.data.message), errors.length ? table(["行号", "原因"], errors.map((e) =>
         el("tr", {}, el("td", { text: e.line }), el("td", { text: e.reason }))), "不符合要求的行") : null);
       return;
     }
-    out.replaceChildren(summary(result.data, false));
+    show(out, summary(result.data, false));
     importButton.disabled = false;
     importButton.focus();
   });
@@ -113,7 +118,7 @@ async function importView(root, ctx) {
     importButton.disabled = true;
     const result = await upload("/staff/lists", formData(false));
     if (!handle(result, ctx, out)) { return; }
-    out.replaceChildren(summary(result.data, true));
+    show(out, summary(result.data, true));
   });
   root.append(el("h2", { text: "导入公布名单" }), form, out);
 }
@@ -157,7 +162,7 @@ async function publishView(root, ctx) {
     const rows = result.data.deliveries;
     const counts = {};
     rows.forEach((d) => { const f = fate(d); counts[f] = (counts[f] || 0) + 1; });
-    live.replaceChildren(el("h3", { text: "通知送达情况（自动刷新）" }),
+    show(live, el("h3", { text: "通知送达情况（自动刷新）" }),
       rows.length ? el("p", { class: "counts", text: Object.entries(counts).map(([k, v]) => `${k} ${v}`).join("　") }) : empty("没有订阅该批次的会话，无需推送。"),
       rows.length ? table(["渠道", "会话", "状态", "尝试次数", "说明"], rows.map((d) => el("tr", { "data-state": d.state },
         el("td", { text: d.channel }), el("td", { text: "…" + String(d.conversation_id).slice(-4) }),
@@ -172,7 +177,7 @@ async function publishView(root, ctx) {
     confirm.disabled = true;
     const result = await post("/staff/notices/preview", body());
     if (!handle(result, ctx, out)) { return; }
-    out.replaceChildren(noticeBox(result.data, false));
+    show(out, noticeBox(result.data, false));
     confirm.disabled = false;
     confirm.focus();
   });
@@ -180,7 +185,7 @@ async function publishView(root, ctx) {
     confirm.disabled = true;
     const result = await post("/staff/notices", body());
     if (!handle(result, ctx, out)) { return; }
-    out.replaceChildren(noticeBox(result.data, true));
+    show(out, noticeBox(result.data, true));
     poll(result.data.id);
   });
   root.append(el("h2", { text: "发布领取通知" }), form, out, live);
@@ -257,19 +262,25 @@ async function queueView(root, ctx) {
   async function load(done) {
     const result = await get("/staff/applications", { office_code: office.value, kind: kind.value, include_finished: finished.checked ? "true" : "" });
     if (!handle(result, ctx, out)) { return; }
-    note.replaceChildren(done ? okBox(done) : "");
+    show(note, done ? okBox(done) : "");
     const apps = result.data.applications;
-    if (!apps.length) { out.replaceChildren(empty("当前没有待办的申请。")); return; }
+    if (!apps.length) { show(out, empty("当前没有待办的申请。")); return; }
     const detail = el("div", { id: "queue-detail" });
-    out.replaceChildren(table(["申请编号", "类型", "申请人", "证书/批次", "状态", "应送达日期", ""], apps.map((a) =>
-      el("tr", { class: a.overdue ? "overdue" : null, "data-number": a.number },
-        el("td", { text: a.number }), el("td", { text: KINDS[a.kind] }),
-        el("td", { text: a.organization_name || `${a.applicant_name} ${a.applicant_id_masked || ""}` }),
-        el("td", { text: a.certificate ? `${a.certificate.occupation}${a.certificate.level} ${a.certificate.certificate_no}` : (a.batch ? `${a.batch.batch_no} ${a.batch.occupation}${a.batch.level}` : "") }),
-        el("td", { text: a.state_label }),
-        el("td", {}, a.due_on || "—", a.overdue ? el("strong", { class: "badge", text: "逾期" }) : null),
-        el("td", {}, el("button", { type: "button", class: "secondary", text: ctx.me.read_only ? "查看" : "办理",
-          onclick: () => { detail.replaceChildren(actionPanel(a, ctx, load)); const first = detail.querySelector("select, button"); if (first) { first.focus(); } } }))))),
+    const openPanel = (a) => {
+      show(detail, actionPanel(a, ctx, load));
+      const first = detail.querySelector("select, button");
+      if (first) { first.focus(); }
+    };
+    const rows = apps.map((a) => el("tr", { class: a.overdue ? "overdue" : null, "data-number": a.number },
+      el("td", { text: a.number }), el("td", { text: KINDS[a.kind] }),
+      el("td", { text: a.organization_name || `${a.applicant_name} ${a.applicant_id_masked || ""}` }),
+      el("td", { text: a.certificate ? `${a.certificate.occupation}${a.certificate.level} ${a.certificate.certificate_no}`
+                                     : (a.batch ? `${a.batch.batch_no} ${a.batch.occupation}${a.batch.level}` : "") }),
+      el("td", { text: a.state_label }),
+      el("td", {}, a.due_on || "—", a.overdue ? el("strong", { class: "badge", text: "逾期" }) : null),
+      el("td", {}, el("button", { type: "button", class: "secondary", text: ctx.me.read_only ? "查看" : "办理",
+        onclick: () => openPanel(a) }))));
+    show(out, table(["申请编号", "类型", "申请人", "证书/批次", "状态", "应送达日期", ""], rows,
       "按应送达日期排列，逾期在前"), detail);
   }
   for (const control of [office, kind, finished]) { control.addEventListener("change", () => load()); }
@@ -326,7 +337,7 @@ async function counterView(root, ctx) {
       event.preventDefault();
       const body = { certificate_nos: checks.filter((c) => c.checked && !c.disabled).map((c) => c.value), method: method.value,
         collector_name: collector.value.trim() || null, receipt_signed: signed.checked };
-      if (!body.certificate_nos.length) { message.replaceChildren(alertBox("没有可领取的证书。")); return; }
+      if (!body.certificate_nos.length) { show(message, alertBox("没有可领取的证书。")); return; }
       if (method.value !== "本人") {
         if (application.value.trim()) { body.application_number = application.value.trim(); } else if (method.value === "代领") {
           body.walk_in = { proxy_name: proxyName.value.trim(), proxy_id_number: proxyId.value.trim() };
@@ -338,7 +349,7 @@ async function counterView(root, ctx) {
       if (!handle(result, ctx, message)) { return; }
       await find(`已登记领取 ${result.data.collected.length} 本（${result.data.method}）。`);
     });
-    out.replaceChildren(el("p", { class: "holder", text: `${data.name}　${data.id_number_masked}` }),
+    show(out, el("p", { class: "holder", text: `${data.name}　${data.id_number_masked}` }),
       table(["", "证书", "证书编号", "状态", "领证机构", "最后领取日"], certs.map((c, i) => el("tr", {},
         el("td", {}, checks[i]), el("td", { text: `${c.occupation}${c.level}` }), el("td", { text: c.certificate_no }),
         el("td", { text: c.state_label + (c.collection ? `（${c.collection.method}，${c.collection.collected_on}）` : "") }),
@@ -404,7 +415,7 @@ async function statsView(root, ctx) {
     const xlsx = new URL("/api/v1/staff/statistics", window.location.origin);
     for (const [k, v] of Object.entries({ ...query, format: "xlsx" })) { if (v) { xlsx.searchParams.set(k, v); } }
     const rate = s.on_time.rate === null ? "—（期间内无快递送达）" : `${(s.on_time.rate * 100).toFixed(1)}%（${s.on_time.on_time}/${s.on_time.delivered}）`;
-    out.replaceChildren(
+    show(out, 
       el("dl", { class: "figures" },
         el("div", {}, el("dt", { text: "办件数" }), el("dd", { id: "stats-cases", text: s.cases })),
         el("div", {}, el("dt", { text: "个人领取" }), el("dd", { text: s.individual_cases })),
@@ -434,9 +445,9 @@ async function holidaysView(root, ctx) {
     const years = [thisYear - 1, thisYear, thisYear + 1, thisYear + 2];
     const answers = await Promise.all(years.map((y) => get(`/holidays/${y}`)));
     const failed = answers.find((a) => !a.ok);
-    if (failed) { out.replaceChildren(alertBox(failed.data.message)); return; }
+    if (failed) { show(out, alertBox(failed.data.message)); return; }
     const firstUnknown = answers.find((a) => !a.data.known);
-    out.replaceChildren(
+    show(out, 
       firstUnknown ? el("p", { class: "warning", id: "holidays-estimated", text: `${firstUnknown.data.year}年起的节假日和调休安排尚未载入：凡期限跨入这些年份，系统按周末推算并标为“预估”，直到载入国务院公布的安排。` })
                    : okBox("近几年的节假日安排均已载入，期限不再是预估。"),
       table(["年份", "来源", "状态", "载入的调整天数"], answers.map((a) => el("tr", { class: a.data.known ? null : "estimated" },
@@ -450,10 +461,10 @@ async function holidaysView(root, ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     let body;
-    try { body = JSON.parse(await file.files[0].text()); } catch (e) { message.replaceChildren(alertBox("文件不是有效的 JSON。")); return; }
+    try { body = JSON.parse(await file.files[0].text()); } catch (e) { show(message, alertBox("文件不是有效的 JSON。")); return; }
     const result = await put(`/staff/holidays/${Number(year.value)}`, body);
     if (!handle(result, ctx, message)) { return; }
-    message.replaceChildren(okBox(`已载入${result.data.year}年的安排：${result.data.days}天（${result.data.source}）。`));
+    show(message, okBox(`已载入${result.data.year}年的安排：${result.data.days}天（${result.data.source}）。`));
     await load();
   });
   root.append(el("h2", { text: "节假日安排" }),
@@ -472,8 +483,8 @@ async function unansweredView(root, ctx) {
     const result = await get("/staff/unanswered", { weeks: weeks.value });
     if (!handle(result, ctx, out)) { return; }
     const d = result.data;
-    if (!d.total) { out.replaceChildren(empty("这段时间没有落入兜底或低于置信度阈值的提问。")); return; }
-    out.replaceChildren(
+    if (!d.total) { show(out, empty("这段时间没有落入兜底或低于置信度阈值的提问。")); return; }
+    show(out, 
       el("p", { text: `共 ${d.total} 条（置信度阈值 ${d.threshold}）。身份证号和电话已隐去。` }),
       table(["周", "最接近的意图", "条数"], d.by_week_and_intent.map((r) => el("tr", {}, el("td", { text: r.week }), el("td", { text: r.intent }), el("td", { text: r.count }))), "按周和意图计数"),
       table(["时间", "提问", "意图（置信度）", "机器人的回答"], d.questions.map((q) => el("tr", {},
@@ -494,7 +505,7 @@ async function auditView(root, ctx) {
     const result = await get("/staff/audit", { actor: actor.value.trim() });
     if (!handle(result, ctx, out)) { return; }
     const rows = result.data.entries;
-    out.replaceChildren(rows.length ? table(["时间", "账号", "操作", "对象", "详情"], rows.map((e) => el("tr", {},
+    show(out, rows.length ? table(["时间", "账号", "操作", "对象", "详情"], rows.map((e) => el("tr", {},
       el("td", { text: e.at.slice(0, 19).replace("T", " ") }), el("td", { text: e.actor }), el("td", { text: e.action }),
       el("td", { text: e.target || "" }), el("td", { class: "detail", text: e.detail ? JSON.stringify(e.detail) : "" })))) : empty("没有符合条件的记录。"));
   }

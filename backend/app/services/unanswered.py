@@ -51,7 +51,20 @@ class Question:
 
 @lru_cache(maxsize=4)
 def events_engine(url: str) -> Engine:
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    return create_engine(_read_only(url), hide_parameters=True, pool_pre_ping=True)
+
+
+def _not_written_yet(exc: SQLAlchemyError) -> bool:
+    """Rasa creates the file and its table when it starts: before that there is nothing to read."""
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text_ or "unable to open database file" in text_ or "does not exist" in text_
+
+
+def _read_only(url: str) -> str:
+    """A SQLite file is opened read-only (and not created when Rasa has not written it yet)."""
+    if url.startswith("sqlite:///") and "?" not in url and url != "sqlite:///:memory:":
+        return f"sqlite:///file:{url[len('sqlite:///'):]}?mode=ro&uri=true"
+    return url
 
 
 def _best_guess(parse: dict) -> tuple[str, float]:
@@ -70,6 +83,8 @@ def unanswered_questions(engine: Engine, *, threshold: float, since: dt.datetime
             rows = conn.execute(text("SELECT id, sender_id, data FROM events ORDER BY id DESC LIMIT :n"),
                                 {"n": MAX_EVENTS}).all()
     except SQLAlchemyError as exc:
+        if _not_written_yet(exc):
+            return []
         raise AppError(503, "events_unavailable", "暂时无法读取对话事件记录，请稍后再试。") from exc
     questions: list[Question] = []
     open_question: dict[str, Question | None] = {}
