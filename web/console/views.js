@@ -483,6 +483,7 @@ async function unansweredView(root, ctx) {
     const result = await get("/staff/unanswered", { weeks: weeks.value });
     if (!handle(result, ctx, out)) { return; }
     const d = result.data;
+    if (!d.configured) { show(out, el("p", { class: "warning", text: "未配置对话事件库（后端的 RASA_EVENTS_URL 与 endpoints.yml 的 event_broker），暂无法统计未答问题。" })); return; }
     if (!d.total) { show(out, empty("这段时间没有落入兜底或低于置信度阈值的提问。")); return; }
     show(out, 
       el("p", { text: `共 ${d.total} 条（置信度阈值 ${d.threshold}）。身份证号和电话已隐去。` }),

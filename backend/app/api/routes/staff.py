@@ -264,11 +264,12 @@ def unanswered(session: SessionDep, principal: PrincipalDep, settings: SettingsD
     """What applicants asked that fell to the fallback or under the confidence threshold, in
     the last `weeks` weeks, from Rasa's SQL event broker: counted per ISO week and intent, each
     with the bot's answer; ID numbers and phones masked. For whoever keeps the NLU data."""
-    if not settings.rasa_events_url:
-        raise AppError(503, "events_not_configured", "未配置对话事件库（RASA_EVENTS_URL），暂无法统计未答问题。")
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(weeks=weeks)
     questions = unanswered_questions(events_engine(settings.rasa_events_url),
-                                     threshold=settings.nlu_fallback_threshold, since=since)
+                                     threshold=settings.nlu_fallback_threshold,
+                                     since=since) if settings.rasa_events_url else []
     audit.record(session, actor=principal.name, action="unanswered_viewed", detail={"weeks": weeks})
     session.commit()
-    return {"weeks": weeks, "threshold": settings.nlu_fallback_threshold, **weekly_report(questions)}
+    # `configured` false: no RASA_EVENTS_URL, so nothing can be counted (the page says so).
+    return {"weeks": weeks, "threshold": settings.nlu_fallback_threshold,
+            "configured": bool(settings.rasa_events_url), **weekly_report(questions)}

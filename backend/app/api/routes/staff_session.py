@@ -35,7 +35,7 @@ def _whoami(session: SessionDep, principal: Principal, csrf: str | None) -> dict
     }
 
 
-@router.post("/session", responses=error_responses(401, 422, 429))
+@router.post("/session", responses=error_responses(400, 401, 413, 422, 429))
 def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, response: Response) -> dict:
     """Sign in: an HttpOnly, SameSite=Strict cookie (Secure outside development) and the
     `csrf_token` every unsafe request made with the cookie must carry in `X-CSRF-Token`.
@@ -57,7 +57,7 @@ def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, res
     return _whoami(session, principal_of(session, account), csrf_token(key, token))
 
 
-@router.get("/session", responses=error_responses(401))
+@router.get("/session", responses=error_responses(401, 403, 422))
 def current_session(request: Request, principal: PrincipalDep, session: SessionDep,
                     settings: SettingsDep) -> dict:
     """Who is signed in, the offices the account sees, and the CSRF token again (a reloaded page
@@ -67,7 +67,7 @@ def current_session(request: Request, principal: PrincipalDep, session: SessionD
     return _whoami(session, principal, csrf_token(key, token) if token and principal.role is not None else None)
 
 
-@router.delete("/session", status_code=204, responses=error_responses(401, 403))
+@router.delete("/session", status_code=204, responses=error_responses(401, 403, 422))
 def delete_session(request: Request, principal: PrincipalDep, session: SessionDep,
                    settings: SettingsDep) -> Response:
     token = token_from_cookie(signing_key(settings.staff_token), request.cookies.get(COOKIE_NAME))
