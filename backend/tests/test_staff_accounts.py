@@ -10,11 +10,10 @@ import time
 
 import pytest
 from openpyxl import load_workbook
-from pickup_rules.testing import make_id
 from sqlalchemy import select
 
 from app.core.staff_session import COOKIE_NAME
-from app.models import AuditEntry, Office, StaffAccount
+from app.models import AuditEntry, StaffAccount
 from app.services import audit
 from app.services.staff_accounts import LOCK_AFTER_FAILURES
 from app.staff_user import main as staff_user_main

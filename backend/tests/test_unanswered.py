@@ -4,6 +4,7 @@ per week and intent, with the bot's answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -11,7 +12,6 @@ import time
 from pathlib import Path
 
 from pickup_rules.testing import make_id
-import datetime as dt
 
 from app.core.config import REPO_ROOT
 from tests.conftest import make_client

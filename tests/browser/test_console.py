@@ -179,7 +179,7 @@ def test_the_walk_from_import_to_statistics(desk, browser, stack: Stack, account
     page.get_by_label("开始").fill(period["start"])
     page.get_by_label("结束").fill(period["end"])
     page.get_by_label("机构").select_option("330100")
-    page.get_by_role("button", name="统计").click()
+    page.get_by_role("button", name="统计", exact=True).click()
     expect(page.locator("#stats-cases")).to_have_text(str(before["cases"] + 1))
     expect(page.locator("svg.chart")).to_be_visible()
     shot(page, "console-statistics.png")
@@ -226,7 +226,7 @@ def test_a_county_account_sees_only_its_county_and_the_auditor_only_reads(desk, 
     go(page, "audit")
     expect(page.locator("#audit-result tbody tr").first).to_be_visible()
     page.get_by_label("账号").fill("hz.console")
-    page.get_by_role("button", name="查询").click()
+    page.get_by_role("button", name="查询", exact=True).click()
     expect(page.locator("#audit-result tbody tr").filter(has_text="application_delivered")).to_have_count(1)
     shot(page, "console-audit.png")
     csrf = page.request.get(f"{stack.backend.url}/api/v1/staff/session").json()["csrf_token"]

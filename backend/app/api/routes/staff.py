@@ -16,13 +16,21 @@ from app.api.deps import CalendarDep, PrincipalDep, SessionDep, SettingsDep, Tod
 from app.api.params import ApplicationNumber, RowId
 from app.core.edge import LIST_UPLOAD_BYTES
 from app.core.errors import AppError, error_responses, not_found
+from app.models import Certificate, Office, PickupNotice
 from app.rules.identity import mask_id, normalize_id
-from app.schemas import StatusQuery
-from app.schemas import CollectionRequest, IsoDate, JsonObject, NoticeRequest, OfficeCode, OfficeRecord, Transition
+from app.schemas import (
+    CollectionRequest,
+    IsoDate,
+    JsonObject,
+    NoticeRequest,
+    OfficeCode,
+    OfficeRecord,
+    StatusQuery,
+    Transition,
+)
 from app.services import audit
 from app.services.applications import application_by_number, move
 from app.services.calendar import parse_holiday_file, replace_year
-from app.models import Certificate, Office, PickupNotice
 from app.services.collections import XLSX_MEDIA_TYPE, record_collection, statistics, statistics_csv, statistics_xlsx
 from app.services.holders import application_public, holder_certificates, status_report
 from app.services.lists import audit_detail, import_list, preview_refused_detail, result_public
