@@ -66,6 +66,10 @@ def test_fallbacks_and_low_confidence_turns_masked_and_counted(tmp_path: Path, s
         _bot("web-2", "各领证机构的办公时间以当地公布为准。", now - 39),
         _user("web-3", "去年的证还能领吗", "nlu_fallback", 0.4, now - 30,
               ranking=[{"name": "ask_lost", "confidence": 0.28}]),
+        # Pushed by the backend (trigger_intent), and a button's payload: nobody typed them.
+        _user("web-3", "EXTERNAL: EXTERNAL_pickup_notice", "EXTERNAL_pickup_notice", 0.0, now - 20),
+        _bot("web-3", "您关注的证书领取通知已发布", now - 19),
+        _user("web-3", "/ask_materials", "ask_materials", 0.0, now - 10),
         # Older than the weeks asked for: left out.
         _user("web-4", "很久以前的问题", "nlu_fallback", 0.4, now - 60 * 86400),
     ]

@@ -67,6 +67,13 @@ def _read_only(url: str) -> str:
     return url
 
 
+def _typed(event: dict, intent: str | None) -> bool:
+    """What a person typed: not a button's `/intent` payload, not an event the backend pushed
+    through Rasa's trigger_intent (EXTERNAL_pickup_notice, EXTERNAL_application_update)."""
+    typed = (event.get("text") or "").strip()
+    return bool(typed) and not typed.startswith(("/", "EXTERNAL:")) and not (intent or "").startswith("EXTERNAL_")
+
+
 def _best_guess(parse: dict) -> tuple[str, float]:
     intent = parse.get("intent") or {}
     name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
@@ -100,7 +107,7 @@ def unanswered_questions(engine: Engine, *, threshold: float, since: dt.datetime
             parse = event.get("parse_data") or {}
             intent = (parse.get("intent") or {}).get("name")
             guess, confidence = _best_guess(parse)
-            if at >= since and (intent == FALLBACK_INTENT or confidence < threshold) and (event.get("text") or "").strip():
+            if at >= since and (intent == FALLBACK_INTENT or confidence < threshold) and _typed(event, intent):
                 question = Question(sender_id, at, event.get("text") or "", guess, confidence, [])
                 questions.append(question)
                 open_question[sender_id] = question
