@@ -176,8 +176,8 @@ def collections(body: CollectionRequest, session: SessionDep, principal: Princip
 
 
 @router.get("/statistics", responses={
-    200: {"description": "The counts (办件统计口径) as JSON, or as CSV with `format=csv`",
-          "content": {"text/csv": {}}},
+    200: {"description": "The counts (办件统计口径) as JSON, or as CSV with `format=csv`, XLSX with `format=xlsx`",
+          "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}},
     **error_responses(422)})
 def export_statistics(session: SessionDep, principal: PrincipalDep, start: Annotated[IsoDate, Query()],
                       end: Annotated[IsoDate, Query()],

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.params import DB_INT_MAX
 from app.core.errors import AppError, error_responses
 from app.core.staff_session import COOKIE_NAME, cookie_value, csrf_token, signing_key, token_from_cookie
 from app.models import AuditEntry, Office
@@ -85,7 +86,7 @@ def delete_session(request: Request, principal: PrincipalDep, session: SessionDe
 def audit_log(principal: PrincipalDep, session: SessionDep,
               actor: Annotated[str | None, Query(max_length=80)] = None,
               action: Annotated[str | None, Query(max_length=60)] = None,
-              before_id: Annotated[int | None, Query(ge=1)] = None,
+              before_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     """The audit log, newest first: auditors (and the machine client) only."""
     if principal.role is not None and not principal.read_only:
