@@ -20,7 +20,7 @@ ENVIRONMENT ?= development
 FORWARDED_ALLOW_IPS ?=
 export BACKEND_PYTHON := $(BACKEND_PY)
 
-.PHONY: help venvs backend train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
+.PHONY: help venvs backend staff-user train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,11 @@ backend: $(BACKEND_VENV)/.installed ## Start the backend alone in the foreground
 	cd backend && ENVIRONMENT=$(ENVIRONMENT) $(BACKEND_PY) -m app.prestart --demo
 	cd backend && ENVIRONMENT=$(ENVIRONMENT) exec $(BACKEND_PY) -m uvicorn --factory app.main:create_app --host 127.0.0.1 --port $(BACKEND_PORT) \
 	  --forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)'
+
+staff-user: $(BACKEND_VENV)/.installed ## Create or update a staff account: USERNAME=… ROLE=province|city|county|auditor OFFICE=<code>; password from STAFF_PASSWORD or a prompt
+	@test -n "$(USERNAME)" -a -n "$(ROLE)" || { echo "usage: make staff-user USERNAME=… ROLE=province|city|county|auditor OFFICE=<office code>"; exit 2; }
+	cd backend && ENVIRONMENT=$(ENVIRONMENT) $(BACKEND_PY) -m app.prestart
+	cd backend && ENVIRONMENT=$(ENVIRONMENT) $(BACKEND_PY) -m app.staff_user --username "$(USERNAME)" --role "$(ROLE)" --office "$(OFFICE)"
 
 train: $(RASA_VENV)/.installed ## Train a model into models/ (skipped when nothing changed)
 	$(RASA) train --quiet --num-threads 2

@@ -11,7 +11,7 @@ endpoints.yml:
     event_broker:
       type: bot.event_broker.MaskingSQLEventBroker
       dialect: sqlite
-      db: var/events.db
+      db: var/rasa_events.db
 """
 
 from __future__ import annotations

@@ -80,6 +80,9 @@ class Office(Base):
     phone: Mapped[str] = mapped_column(String(50))
     hours: Mapped[str] = mapped_column(String(200))
     map_url: Mapped[str | None] = mapped_column(String(300))
+    # The office above this one (a county's city, a city's province): staff accounts see their
+    # office and every office under it.
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
 
 
 class AssessmentBatch(Base):
@@ -319,3 +322,55 @@ class HolidayOverride(Base):
     year: Mapped[int] = mapped_column(ForeignKey("holiday_years.year", ondelete="CASCADE"), index=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(50))
+
+
+class StaffRole(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    AUDITOR = "auditor"  # reads everything in its scope and the audit log, changes nothing
+
+
+# The office level each working role belongs to.
+ROLE_OFFICE_LEVEL = {StaffRole.PROVINCE: OfficeLevel.PROVINCE, StaffRole.CITY: OfficeLevel.CITY,
+                     StaffRole.COUNTY: OfficeLevel.COUNTY}
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    # An auditor without an office reads every office.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    office: Mapped[Office | None] = relationship()
+
+
+class StaffSignInAttempts(Base):
+    """Wrong passwords per name typed, whether or not an account has that name: a locked name
+    answers the same whether it exists or not."""
+
+    __tablename__ = "staff_sign_in_attempts"
+
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only the token's hash is stored; the cookie carries the token."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    account: Mapped[StaffAccount] = relationship()

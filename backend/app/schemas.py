@@ -231,3 +231,6 @@ class OfficeRecord(_Body):
     phone: Annotated[str, Field(min_length=1, max_length=50)]
     hours: Annotated[str, Field(min_length=1, max_length=200)]
     map_url: Annotated[str | None, AfterValidator(web_address)] = Field(default=None, max_length=300)
+    # The office above (a county's city, a city's province); derived from GB/T 2260 codes when
+    # left out. Staff accounts see their office and every office under it.
+    parent_code: OfficeCode | None = None

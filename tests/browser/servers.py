@@ -147,15 +147,17 @@ def credentials_with_wechat(target: Path, wechat: Recorder) -> Path:
     return target
 
 
-def endpoints_for(actions_url: str, target: Path) -> Path:
-    """The project's endpoints.yml with this stack's action server, and a tracker store and
-    an event broker of its own (the same kinds, their files beside the target)."""
+def endpoints_for(actions_url: str, target: Path, events_db: Path | None = None) -> Path:
+    """The project's endpoints.yml with this stack's action server, a tracker store of its own
+    (the same kind, its file beside the target) and the event broker writing `events_db` (the
+    backend reads it for the console's unanswered questions)."""
     with (REPO / "endpoints.yml").open(encoding="utf-8") as f:
         endpoints = yaml.safe_load(f) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
-    for store, file in (("tracker_store", "tracker.db"), ("event_broker", "events.db")):
-        if endpoints.get(store, {}).get("dialect") == "sqlite":
-            endpoints[store]["db"] = str(target.parent / file)
+    if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
+        endpoints["tracker_store"]["db"] = str(target.parent / "tracker.db")
+    if endpoints.get("event_broker", {}).get("dialect") == "sqlite":
+        endpoints["event_broker"]["db"] = str(events_db or target.parent / "events.db")
     target.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -183,6 +185,7 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
         "STAFF_TOKEN": staff_token,
         "RASA_URL": urls["rasa"],
         "RASA_JWT_SECRET": rasa_jwt_secret,
+        "RASA_EVENTS_URL": f"sqlite:///{work / 'rasa_events.db'}",
         # The tests look the same demo people up several times.
         "LOOKUP_LIMIT_PER_CLIENT": "10000",
         "LOOKUP_MISSES_PER_CLIENT": "10000",
@@ -212,7 +215,8 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
                              "--interface", "127.0.0.1", "--port", str(ports["rasa"]), "--cors", "*",
                              "--model", str(model),
                              "--credentials", str(credentials_with_wechat(work / "credentials.yml", wechat)),
-                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml")), *debug],
+                             "--endpoints", str(endpoints_for(urls["actions"], work / "endpoints.yml",
+                                                             work / "rasa_events.db")), *debug],
                     REPO, rasa_env, logs / "rasa.log", urls["rasa"]),
         staff_token=staff_token, rasa_token=rasa_token, logs=logs, wechat=wechat,
     )
@@ -222,8 +226,19 @@ def start_stack(work: Path, *, model: Path, debug_logs: bool = False) -> Stack:
             server.start()
         stack.backend.wait_until(f"{urls['backend']}/api/v1/health", 90)
         stack.actions.wait_until(f"{urls['actions']}/health", 180)
-        stack.rasa.wait_until(f"{urls['rasa']}/status?token={rasa_token}", 420)
+        # RASA_START_SECONDS: longer on a machine shared with other test runs (2 cores).
+        stack.rasa.wait_until(f"{urls['rasa']}/status?token={rasa_token}",
+                              float(os.environ.get("RASA_START_SECONDS", "420")))
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def staff_user(stack: Stack, username: str, role: str, office: str, password: str) -> None:
+    """An account as `make staff-user` makes it (app.staff_user, STAFF_PASSWORD), in the stack's database."""
+    done = subprocess.run([str(backend_python()), "-m", "app.staff_user", "--username", username, "--role", role,
+                           "--office", office], cwd=BACKEND_DIR, env={**stack.backend.env, "STAFF_PASSWORD": password},
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"app.staff_user failed:\n{done.stdout}\n{done.stderr}")

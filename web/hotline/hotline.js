@@ -3,6 +3,9 @@
  * backend's POST /api/v1/hotline/ask, staff token) and read its answer with the rule it
  * rests on; they look a caller's certificates up through POST /api/v1/status.
  * The token stays in sessionStorage (this tab only). Answers are written as text nodes.
+ * An agent signed in with a staff account (the console's session cookie, /staff) needs no
+ * token: look-ups then go to POST /api/v1/staff/status, limited per account and audited
+ * with the account's name, instead of the public endpoint a whole call centre shares.
  */
 (function () {
   "use strict";
@@ -62,9 +65,12 @@
 
   function showError(node, text) { node.textContent = text || ""; node.hidden = !text; }
 
+  // The signed-in account ({username, csrf_token}) or null: the token is used then.
+  var account = null;
+
   async function call(path, body, withToken) {
     var headers = { "Content-Type": "application/json" };
-    if (withToken) { headers.Authorization = "Bearer " + (stored("token") || ""); }
+    if (withToken && account) { headers["X-CSRF-Token"] = account.csrf_token; } else if (withToken) { headers.Authorization = "Bearer " + (stored("token") || ""); }
     var response;
     try {
       response = await fetch(API + path, { method: "POST", headers: headers, body: JSON.stringify(body) });
@@ -242,11 +248,32 @@
     event.preventDefault();
     showError($("status-error"), null);
     $("status-result").textContent = "";
-    var result = await call("/status", { name: $("status-name").value.trim(), id_number: $("status-id").value.trim() }, false);
+    var query = { name: $("status-name").value.trim(), id_number: $("status-id").value.trim() };
+    var result = account ? await call("/staff/status", query, true) : await call("/status", query, false);
     if (!result.ok) { showError($("status-error"), result.data.message || "查询失败，请稍后再试。"); return; }
     $("status-id").value = "";  // the full number stays on screen no longer than needed
     renderStatus(result.data);
   });
 
-  showDesk(!!stored("token") && !!stored("agent"));
+  async function signedInAccount() {
+    try {
+      var response = await fetch(API + "/staff/session", { credentials: "same-origin" });
+      if (!response.ok) { return null; }
+      var data = await response.json();
+      return data.csrf_token ? data : null;
+    } catch (e) { return null; }
+  }
+
+  (async function start() {
+    account = await signedInAccount();
+    if (account) {
+      store("agent", account.username.replace(/[^A-Za-z0-9_-]/g, "-"));
+      if (!stored("call")) { store("call", randomId()); }
+      document.querySelector("#status-title").textContent = "证书状态查询（账号 " + account.username + "，按账号限额并记入审计）";
+      showDesk(true);
+      $("logout").hidden = true;  // signing out is the console's (/staff)
+      return;
+    }
+    showDesk(!!stored("token") && !!stored("agent"));
+  }());
 }());

@@ -14,10 +14,19 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_session
 from app.core.clock import china_today
 from app.core.edge import bearer_token_matches
-from app.core.errors import AppError, unauthorized
+from app.core.errors import AppError, csrf_refused, unauthorized
+from app.core.staff_session import (
+    COOKIE_NAME,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    csrf_matches,
+    signing_key,
+    token_from_cookie,
+)
 from app.rules.rate_limit import LookupLimiter, LookupLimits
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
+from app.services.staff_accounts import MACHINE, Principal, account_of_session, principal_of
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -35,11 +44,34 @@ CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
 TodayDep = Annotated[dt.date, Depends(get_today)]
 
 
-def staff_actor(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    """Checked again here: the edge (`EdgeGuard`) has already refused a wrong token on staff paths."""
-    if not bearer_token_matches(authorization, settings.staff_token):
+def staff_principal(request: Request, settings: SettingsDep, session: SessionDep,
+                    authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The bearer token (a machine client) or a signed-in account's session cookie, with its
+    CSRF token on unsafe methods. Checked again here: the edge (`EdgeGuard`) has already refused
+    anything else on staff paths. An auditor changes nothing."""
+    if bearer_token_matches(authorization, settings.staff_token):
+        return MACHINE
+    key = signing_key(settings.staff_token)
+    token = token_from_cookie(key, request.cookies.get(COOKIE_NAME))
+    if token is None:
         raise unauthorized()
-    return "staff"
+    if request.method not in SAFE_METHODS and not csrf_matches(key, token, request.headers.get(CSRF_HEADER)):
+        raise csrf_refused()
+    account = account_of_session(session, token)
+    if account is None:
+        raise AppError(401, "session_expired", "登录已失效，请重新登录。")
+    principal = principal_of(session, account)
+    if principal.read_only and request.method not in SAFE_METHODS:
+        raise AppError(403, "read_only", "审计账号只能查看，不能办理业务。")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(staff_principal)]
+
+
+def staff_actor(principal: PrincipalDep) -> str:
+    """The name in audit rows and application steps: the account's, or "staff" for the token."""
+    return principal.name
 
 
 StaffDep = Annotated[str, Depends(staff_actor)]
@@ -68,6 +100,18 @@ def lookup_limiter(settings: Settings) -> LookupLimiter:
     ))
 
 
+def staff_lookup_limiter(settings: Settings) -> LookupLimiter:
+    """Each signed-in agent's own allowance: a call centre behind one address is not one client."""
+    return LookupLimiter(LookupLimits(
+        per_client=settings.staff_lookup_limit_per_account,
+        misses_per_client=settings.staff_lookup_misses_per_account,
+        misses_per_client_id=settings.lookup_misses_per_client_id,
+        window_seconds=settings.lookup_window_seconds,
+        brake_misses_per_id=settings.lookup_brake_misses_per_id,
+        brake_window_seconds=settings.lookup_brake_window_seconds,
+    ))
+
+
 @dataclass
 class LookupGuard:
     """A look-up let through; `missed()` when the name and ID number matched nothing."""
@@ -80,9 +124,10 @@ class LookupGuard:
         self.limiter.missed(self.client, self.id_number)
 
 
-def enforce_lookup_limits(request: Request, client: str, id_number: str) -> LookupGuard:
+def enforce_lookup_limits(request: Request, client: str, id_number: str, *,
+                          limiter_name: str = "lookup_limiter") -> LookupGuard:
     """Refuses a client over its own limits (app.rules.rate_limit); nobody else's guesses count."""
-    limiter: LookupLimiter = request.app.state.lookup_limiter
+    limiter: LookupLimiter = getattr(request.app.state, limiter_name)
     wait = limiter.admit(client, id_number)
     if wait is not None:
         raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     lookup_window_seconds: int = 600
     lookup_brake_misses_per_id: int = 50
     lookup_brake_window_seconds: int = 3600
+    # Staff look-ups (the hotline agents' and the counter's status look-up): per account, in
+    # the same window; wrong guesses count as for applicants.
+    staff_lookup_limit_per_account: int = 120
+    staff_lookup_misses_per_account: int = 40
     # Requests from these addresses may name the end client in X-Client-Id (the
     # action server speaks for many applicants from one address).
     trusted_forwarders: list[str] = ["127.0.0.1", "::1"]
@@ -60,6 +64,11 @@ class Settings(BaseSettings):
     # The web widget on /demo talks to Rasa from the browser: Rasa's address as browsers
     # reach it (RASA_URL, then http://127.0.0.1:5005, when unset).
     rasa_public_url: str | None = None
+    # Rasa's SQL event broker's database (endpoints.yml `event_broker`), read by the console's
+    # "unanswered questions"; in development the SQLite file `make run`'s Rasa writes.
+    rasa_events_url: str | None = None
+    # config.yml's FallbackClassifier threshold (a test keeps the two equal).
+    nlu_fallback_threshold: float = 0.4
     # The hotline guide waits this long for each call to Rasa (REST turn, tracker).
     hotline_timeout_seconds: float = 10.0
     # Tests and rehearsals pin "today" (YYYY-MM-DD) so that every date the service
@@ -72,6 +81,8 @@ class Settings(BaseSettings):
             raise ValueError("FIXED_TODAY is for development only")
         if self.rasa_jwt_secret and self.environment != "development" and len(self.rasa_jwt_secret) < 32:
             raise ValueError("RASA_JWT_SECRET must be at least 32 characters outside development")
+        if self.rasa_events_url is None and self.environment == "development":
+            self.rasa_events_url = f"sqlite:///{VAR_DIR / 'rasa_events.db'}"
         if self.staff_token:
             if self.environment != "development" and weak_secret(self.staff_token):
                 raise ValueError(f"STAFF_TOKEN is too weak outside development: at least {MIN_SECRET_LENGTH} "

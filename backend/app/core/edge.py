@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import UNAUTHORIZED_MESSAGE, error_body
+from app.core.errors import CSRF_MESSAGE, UNAUTHORIZED_MESSAGE, error_body
+from app.core.staff_session import (
+    SAFE_METHODS,
+    SIGN_IN_PATH,
+    cookie_from_header,
+    csrf_matches,
+    signing_key,
+    token_from_cookie,
+)
 
 KB = 1024
 MB = 1024 * KB
@@ -46,6 +54,8 @@ DEFAULT_CAP = BodyCap(64 * KB, "提交的内容过大，请检查后重试。")
 def body_cap(method: str, path: str) -> BodyCap:
     if method == "POST" and path == LIST_UPLOAD_PATH:
         return LIST_UPLOAD_CAP
+    if path == SIGN_IN_PATH:
+        return DEFAULT_CAP
     if path.startswith(STAFF_PREFIXES):
         return STAFF_JSON_CAP
     return DEFAULT_CAP
@@ -95,26 +105,42 @@ def _declared_length(scope: Scope) -> int:
 
 
 class EdgeGuard:
-    """The staff token before anything else on staff paths; each route's body cap on all."""
+    """On staff paths, before anything else: the staff token, or a session cookie this server
+    signed (with its CSRF token on unsafe methods); signing in needs neither. Each route's
+    body cap on all paths."""
 
     def __init__(self, app: ASGIApp, *, staff_token: str | None) -> None:
         self.app = app
         self.staff_token = staff_token
+        self.session_key = signing_key(staff_token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = _route_path(scope)
-        if path.startswith(STAFF_PREFIXES) and not bearer_token_matches(
-                _header(scope, b"authorization"), self.staff_token):
-            await send_error(send, 401, "unauthorized", UNAUTHORIZED_MESSAGE, {"WWW-Authenticate": "Bearer"})
-            return
+        if path.startswith(STAFF_PREFIXES) and not (scope["method"] == "POST" and path == SIGN_IN_PATH):
+            refusal = self._staff_refusal(scope)
+            if refusal is not None:
+                await refusal(send)
+                return
         cap = body_cap(scope["method"], path)
         if _declared_length(scope) > cap.limit:
             await send_error(send, 413, "body_too_large", cap.message)
             return
         await self._within_cap(scope, receive, send, cap)
+
+    def _staff_refusal(self, scope: Scope):
+        if bearer_token_matches(_header(scope, b"authorization"), self.staff_token):
+            return None
+        token = token_from_cookie(self.session_key, cookie_from_header(_header(scope, b"cookie")))
+        if token is None:
+            return lambda send: send_error(send, 401, "unauthorized", UNAUTHORIZED_MESSAGE,
+                                           {"WWW-Authenticate": "Bearer"})
+        if scope["method"] not in SAFE_METHODS and not csrf_matches(
+                self.session_key, token, _header(scope, b"x-csrf-token")):
+            return lambda send: send_error(send, 403, "csrf_failed", CSRF_MESSAGE)
+        return None
 
     async def _within_cap(self, scope: Scope, receive: Receive, send: Send, cap: BodyCap) -> None:
         received = 0

@@ -26,11 +26,18 @@ def not_found(message: str = "未找到相关记录。") -> AppError:
     return AppError(404, "not_found", message)
 
 
-UNAUTHORIZED_MESSAGE = "需要有效的工作人员令牌。"
+UNAUTHORIZED_MESSAGE = "需要登录工作人员账号或有效的工作人员令牌。"
 
 
 def unauthorized() -> AppError:
     return AppError(401, "unauthorized", UNAUTHORIZED_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
+
+
+CSRF_MESSAGE = "请求缺少有效的安全校验（X-CSRF-Token），请刷新页面后重试。"
+
+
+def csrf_refused() -> AppError:
+    return AppError(403, "csrf_failed", CSRF_MESSAGE)
 
 
 class ErrorBody(BaseModel):

@@ -47,6 +47,7 @@ def office_by_code(session: Session, code: str) -> Office:
 
 
 def upsert_offices(session: Session, records: list[OfficeRecord]) -> int:
+    """Offices without a `parent_code` get the one their GB/T 2260 code implies."""
     for record in records:
         office = session.scalar(select(Office).where(Office.code == record.code))
         values = record.model_dump()
@@ -56,4 +57,36 @@ def upsert_offices(session: Session, records: list[OfficeRecord]) -> int:
         else:
             for key, value in values.items():
                 setattr(office, key, value)
+    session.flush()
+    codes = set(session.scalars(select(Office.code)))
+    for record in records:
+        if record.parent_code is None:
+            office = session.scalar(select(Office).where(Office.code == record.code))
+            office.parent_code = implied_parent_code(record.code, record.level, codes)
     return len(records)
+
+
+def implied_parent_code(code: str, level: str, codes: set[str]) -> str | None:
+    """A county's city (its first four digits) when that office exists, else its province;
+    a city's province. Codes that are not GB/T 2260 ones imply nothing."""
+    if len(code) != 6 or not code.isdigit() or level == "省":
+        return None
+    city, province = code[:4] + "00", code[:2] + "0000"
+    if level == "县" and city in codes and city != code:
+        return city
+    return province if province in codes and province != code else None
+
+
+def offices_under(session: Session, office: Office) -> set[str]:
+    """The office's code and those of every office below it."""
+    children: dict[str, list[str]] = {}
+    for code, parent in session.execute(select(Office.code, Office.parent_code)):
+        if parent:
+            children.setdefault(parent, []).append(code)
+    found, todo = set(), [office.code]
+    while todo:
+        code = todo.pop()
+        if code not in found:
+            found.add(code)
+            todo.extend(children.get(code, []))
+    return found

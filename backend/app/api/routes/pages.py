@@ -1,5 +1,6 @@
 """Pages and static files of web/: the embeddable chat widget (/widget/widget.js), its
-demo page (/demo), the hotline agents' guide (/hotline) and the API's own page (/docs).
+demo page (/demo), the hotline agents' guide (/hotline), the staff console (/staff) and the
+API's own page (/docs).
 Only the files listed here are served; the socket.io browser client comes from
 `npm install --prefix web`. Each page names what it may load (Content-Security-Policy)."""
 
@@ -30,6 +31,10 @@ ASSETS: dict[str, tuple[Path, str]] = {
                                  "text/javascript; charset=utf-8"),
     "/hotline/hotline.js": (WEB_DIR / "hotline" / "hotline.js", "text/javascript; charset=utf-8"),
     "/hotline/hotline.css": (WEB_DIR / "hotline" / "hotline.css", "text/css; charset=utf-8"),
+    "/staff/console.js": (WEB_DIR / "console" / "console.js", "text/javascript; charset=utf-8"),
+    "/staff/api.js": (WEB_DIR / "console" / "api.js", "text/javascript; charset=utf-8"),
+    "/staff/views.js": (WEB_DIR / "console" / "views.js", "text/javascript; charset=utf-8"),
+    "/staff/console.css": (WEB_DIR / "console" / "console.css", "text/css; charset=utf-8"),
 }
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +72,15 @@ def hotline() -> HTMLResponse:
     csp = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
                  form_action="'self'")
     return HTMLResponse((WEB_DIR / "hotline" / "index.html").read_text(encoding="utf-8"),
+                        headers={**NO_CACHE, "Content-Security-Policy": csp})
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def staff_console() -> HTMLResponse:
+    """The staff console: its own ES modules and styles, calls to this origin only, no framing."""
+    csp = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
+                 form_action="'self'")
+    return HTMLResponse((WEB_DIR / "console" / "index.html").read_text(encoding="utf-8"),
                         headers={**NO_CACHE, "Content-Security-Policy": csp})
 
 
