@@ -69,6 +69,7 @@ wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" 300
 cat <<INFO
 
   Widget demo      http://127.0.0.1:${BACKEND_PORT}/demo      (示例 page with the chat widget)
+  Staff console    http://127.0.0.1:${BACKEND_PORT}/staff     (accounts: make staff-user USERNAME=… ROLE=… OFFICE=…)
   Hotline guide    http://127.0.0.1:${BACKEND_PORT}/hotline   (staff token in var/staff_token)
   Backend API      http://127.0.0.1:${BACKEND_PORT}/docs
   Action server    http://127.0.0.1:${ACTIONS_PORT}/health
