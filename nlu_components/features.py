@@ -8,6 +8,9 @@
 - Latin text is read as words, and pinyin typed without spaces is cut into syllables
   ("lingzhengshu" → "ling zheng shu"), so that whole-pinyin and English messages are
   matched by word, not only by character n-grams.
+- Every message is also read as sounds (`Sounds`): Chinese characters as their usual pinyin
+  (hanzi_pinyin.tsv), Latin words as above, so that "ling zheng yao dai shenme" shares its
+  features with "领证要带什么", and a homophone typo (领正) with the right character.
 
 Plain scikit-learn transformers: they are saved with the model (skops) and cross-validated
 by scripts/nlu_quickcheck.py like the rest of the pipeline.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -132,3 +136,51 @@ class LatinWords(BaseEstimator, TransformerMixin):
                 words.extend(cut if cut else (word,))
             out.append(" ".join(words) or NO_LATIN)
         return out
+
+
+# "字\tpinyin" lines; "#" starts a comment.
+READINGS_FILE = Path(__file__).with_name("hanzi_pinyin.tsv")
+# What another document (DOCUMENT_MARK) sounds like: one word no syllable is.
+DOCUMENT_SOUND = "_doc_"
+
+
+@functools.lru_cache(maxsize=1)
+def readings() -> dict[str, str]:
+    """Each character's usual reading (the table is ~7,000 lines, read once)."""
+    table = {}
+    for line in READINGS_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            char, sound = line.split("\t")
+            table[char] = sound
+    return table
+
+
+def sounds(text: str) -> list[str]:
+    """A text as syllables: characters by their reading, pinyin cut, English words whole."""
+    table = readings()
+    out: list[str] = []
+    latin = ""
+    for char in text + " ":
+        char = char.lower() if char.isascii() else char  # "Ⓓ".lower() is another mark
+        if "a" <= char <= "z" or (char == "'" and latin):
+            latin += char
+            continue
+        if latin:
+            cut = syllables(latin) if "'" not in latin else None
+            out.extend(cut if cut else (latin.strip("'"),))
+            latin = ""
+        if char in table:
+            out.append(table[char])
+        elif char == DOCUMENT_MARK:
+            out.append(DOCUMENT_SOUND)
+    return out
+
+
+class Sounds(BaseEstimator, TransformerMixin):
+    """Texts as space-separated syllables (see sounds()), for a word n-gram vectorizer."""
+
+    def fit(self, texts: Iterable[str], y: object = None) -> Sounds:
+        return self
+
+    def transform(self, texts: Iterable[str]) -> list[str]:
+        return [" ".join(sounds(text)) or NO_LATIN for text in texts]

@@ -36,14 +36,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components import features
-from nlu_components.features import DocumentFlags, DocumentMarker, LatinWords
+from nlu_components.features import DocumentFlags, DocumentMarker, LatinWords, Sounds
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.skops"
 # what the saved pipeline is made of; skops refuses anything else unless trusted
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-TRUSTED_TYPES = {f"{features.__name__}.{cls.__name__}" for cls in (DocumentFlags, DocumentMarker, LatinWords)}
+TRUSTED_TYPES = {f"{features.__name__}.{cls.__name__}" for cls in (DocumentFlags, DocumentMarker, LatinWords, Sounds)}
 # The lookup table (data/lookups/) of other documents, services and offices.
 DOCUMENT_LOOKUP = "other_document"
 
@@ -95,6 +95,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "max_ngram": 3,
             # weight of the Latin words (pinyin syllables, English) against the characters
             "latin_weight": 1.0,
+            # weight of the message read as syllables (features.Sounds), 0 leaves them out,
+            # and the longest run of syllables read as one feature
+            "sounds_weight": 0.0,
+            "sounds_max_ngram": 2,
             # weight of the two "another document named" flags (features.DocumentFlags)
             "document_flag_weight": 1.0,
             # the SVM's regularisation (sklearn's C): larger fits the training data closer
@@ -129,7 +133,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         import inspect
         import hashlib
 
-        return hashlib.sha256(inspect.getsource(features).encode("utf-8")).hexdigest()
+        source = inspect.getsource(features).encode("utf-8")
+        return hashlib.sha256(source + features.READINGS_FILE.read_bytes()).hexdigest()
 
     @classmethod
     def new_model(cls, config: dict[str, Any], documents: list[str] | tuple[str, ...] = ()) -> Pipeline:
@@ -148,8 +153,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     ("tfidf", TfidfVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2),
                                               sublinear_tf=True)),
                 ])),
+                ("sounds", Pipeline([
+                    ("syllables", Sounds()),
+                    ("tfidf", TfidfVectorizer(analyzer="word", token_pattern=r"\S+", sublinear_tf=True,
+                                              ngram_range=(1, config["sounds_max_ngram"]))),
+                ]) if config["sounds_weight"] else "drop"),
                 ("flags", DocumentFlags(config["document_flag_weight"])),
-            ], transformer_weights={"latin": config["latin_weight"]})),
+            ], transformer_weights={"latin": config["latin_weight"], "sounds": config["sounds_weight"]})),
             ("svm", LinearSVC(C=config["C"], random_state=config["random_seed"])),
         ])
 
