@@ -32,6 +32,9 @@ DOCUMENT_MARK = "Ⓓ"
 # What still names this certificate once the other documents are marked: any 证 left
 # ("领证", "我的证", "证书"), or its pinyin / English word.
 THIS_CERTIFICATE = re.compile(r"[证證]|cert|zheng ?shu|zigezheng", re.IGNORECASE)
+# The ID card is not marked (applicants bring it to collect this certificate), but its 证 is
+# never this certificate's.
+ID_CARD = re.compile(r"身份[证證]")
 # "身份证号" is the applicant's number, asked and given in this service's forms.
 NOT_A_DOCUMENT_AFTER = r"(?![号號])"
 
@@ -74,7 +77,7 @@ class DocumentFlags(BaseEstimator, TransformerMixin):
         rows = []
         for text in texts:
             other = DOCUMENT_MARK in text
-            ours = bool(THIS_CERTIFICATE.search(text.replace(DOCUMENT_MARK, " ")))
+            ours = bool(THIS_CERTIFICATE.search(ID_CARD.sub(" ", text.replace(DOCUMENT_MARK, " "))))
             rows.append((other and not ours, other and ours))
         return sp.csr_matrix(np.array(rows, dtype=float).reshape(-1, 2) * self.weight)
 

@@ -79,3 +79,8 @@ def test_the_reading_table_covers_the_common_characters() -> None:
     assert len(table) > 6763
     assert {table[c] for c in "领证书邮寄"} == {"ling", "zheng", "shu", "you", "ji"}
     assert all(sound.isascii() and sound.isalpha() for sound in table.values())
+
+
+def test_the_id_cards_character_does_not_name_this_certificate(marker: DocumentMarker) -> None:
+    texts = marker.transform(["毕业证上的身份证号码印错了", "证书上的身份证号码印错了"])
+    assert DocumentFlags().transform(texts).toarray().tolist() == [[1.0, 0.0], [0.0, 0.0]]
