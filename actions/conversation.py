@@ -18,6 +18,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, User
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.context import follow_up_reading, read_again_as
 from actions.formatting import china_today
 from actions.forms.base import forget_refusals, value_before
 from actions.forms.registry import TASK_FORMS, TASK_INTROS, TASK_LABELS
@@ -75,13 +76,18 @@ class ActionHandoff(Action):
 
 
 class ActionFallback(Action):
-    """Ask to rephrase; after the second misunderstanding in a row, hand over."""
+    """A short follow-up of a topic is read as the classifier's best topic reading
+    (actions/context.py); otherwise ask to rephrase, and after the second misunderstanding
+    in a row, hand over."""
 
     def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        reading = follow_up_reading(tracker) if self.name() == "action_fallback" else None
+        if reading:
+            return read_again_as(tracker, reading)
         if consecutive_fallbacks(tracker.events) >= FALLBACKS_BEFORE_HANDOFF:
             utter_handoff(dispatcher, tracker)
         else:

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.context import TOPIC_METHODS, previous_topic
 from actions.validation import pickup_method_named
 
 MATERIALS_RESPONSES = {
@@ -22,14 +23,17 @@ FORM_METHODS = {"proxy_form": "代领", "organization_form": "单位"}
 
 def method_in_question(tracker: Tracker) -> dict[str, str | None]:
     """The method a materials question names ("代领要带什么", "公司统一领要什么材料"), or
-    None so that the form asks: a method from an earlier question does not answer this one.
+    None so that the form asks: a method from an earlier answer does not answer this one,
+    but a follow-up of a proxy or organisation question ("他去帮我领，要带什么" right after
+    "能让我儿子代领吗") continues its method (actions/context.py).
     The text counts before an entity, which may be a word cut out of it: "不是本人去领"
     names a proxy, not 本人."""
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") != "ask_materials":
         return {}
     entity = next(tracker.get_latest_entity_values("pickup_method"), None)
-    return {"pickup_method": pickup_method_named(message.get("text")) or pickup_method_named(entity)}
+    return {"pickup_method": pickup_method_named(message.get("text")) or pickup_method_named(entity)
+            or TOPIC_METHODS.get(previous_topic(tracker) or "")}
 
 
 class ActionTellMaterials(Action):

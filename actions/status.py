@@ -3,6 +3,7 @@ notice subscription."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC
 from typing import Any
 
@@ -12,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BackendAction, utter_backend_error
+from actions.context import previous_topic
 from actions.formatting import APPLICATION_KIND_LABELS, cn_date
 from actions.validation import IDENTITY_SLOTS, mask_id
 
@@ -177,11 +179,32 @@ class ActionCheckStatus(StatusLookupAction):
         return "action_check_status"
 
 
+# "邮寄要几天", "how long does the mail take": a time question about mailing.
+MAIL_WORDS = re.compile(r"[寄邮郵]|快递|快遞|mail|post|deliver|courier|express|youji|kuaidi", re.IGNORECASE)
+
+
+def about_mail(tracker: Tracker) -> bool:
+    """The time question is about mailing: it says so, or follows a mail question ("那要多久")."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return bool(MAIL_WORDS.search(text)) or previous_topic(tracker) == "request_mail"
+
+
 class ActionDeadline(StatusLookupAction):
-    """The applicant's last day when name and ID are known; the rule otherwise."""
+    """The applicant's last day when name and ID are known; the rule otherwise. A question
+    about how long mailing takes gets the delivery rule first."""
 
     def name(self) -> str:
         return "action_deadline"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if not about_mail(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_deadline_mail_rule")
+        if not (tracker.get_slot("person_name") and tracker.get_slot("id_number")):
+            dispatcher.utter_message(response="utter_deadline_offer_lookup")
+            return []
+        return await super().run(dispatcher, tracker, domain)
 
     @staticmethod
     def describe(cert: dict) -> list[Message]:

@@ -36,7 +36,7 @@ def context() -> ExecutionContext:
 @pytest.fixture(scope="module")
 def trained(storage: LocalModelStorage, context: ExecutionContext) -> LinearIntentClassifier:
     classifier = LinearIntentClassifier.create({}, storage, Resource("trained"), context)
-    classifier.train(load_data(str(REPO / "data" / "nlu")))
+    classifier.train(load_data(str(REPO / "data" / "nlu")).merge(load_data(str(REPO / "data" / "lookups"))))
     return classifier
 
 
@@ -64,10 +64,16 @@ def test_ranking_is_a_sorted_share_of_one(trained: LinearIntentClassifier) -> No
     assert 1.0 < trained.temperature < 100.0
 
 
+def test_the_document_a_question_is_about_decides_whether_it_is_in_scope(trained: LinearIntentClassifier) -> None:
+    # collecting this certificate with an ID card; collecting an ID card
+    messages = classify(trained, ["领证要带身份证吗", "领身份证要带什么", "护照丢了怎么补办", "证书丢了怎么补办"])
+    assert [m.get("intent")["name"] for m in messages] == ["ask_materials", "out_of_scope", "out_of_scope", "ask_lost"]
+
+
 def test_saved_and_loaded_it_classifies_the_same(trained: LinearIntentClassifier, storage: LocalModelStorage,
                                                   context: ExecutionContext) -> None:
     loaded = LinearIntentClassifier.load({}, storage, Resource("trained"), context)
-    texts = ["我想让朋友帮我代领", "证书能寄到家吗", "谢谢啦"]
+    texts = ["我想让朋友帮我代领", "证书能寄到家吗", "谢谢啦", "社保卡丢了", "ling zhengshu"]
     assert [m.get("intent_ranking") for m in classify(loaded, texts)] == \
            [m.get("intent_ranking") for m in classify(trained, texts)]
 

@@ -19,6 +19,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 REPO = Path(__file__).resolve().parents[2]
 MIN_EXAMPLES = 25
 EVAL_SETS = REPO / "tests" / "nlu_eval"
+# Development sets for tuning the NLU (scripts/nlu_quickcheck.py --dev), never trained on.
+DEV_SETS = REPO / "tests" / "nlu_dev"
+MIN_DEV_SIZES = {"colloquial": 150, "other_services": 90}
 # The evaluation sets' promised sizes; colloquial has at least this many per intent.
 MIN_EVAL_SIZES = {"colloquial": 200, "other_services": 300}
 MIN_COLLOQUIAL_PER_INTENT = 5
@@ -185,3 +188,36 @@ def test_entities_start_and_end_on_token_boundaries(training_data: TrainingData,
             misaligned += [(message.get("text"), e["value"]) for e in message.get("entities") or []
                            if e["start"] not in bounds or e["end"] not in bounds]
     assert misaligned == []
+
+
+@pytest.fixture(scope="module")
+def dev_sets() -> dict[str, list[tuple[str, str]]]:
+    return {name: [(m.get("intent"), m.get("text"))
+                   for m in load_data(str(DEV_SETS / f"{name}.yml")).intent_examples]
+            for name in MIN_DEV_SIZES}
+
+
+@pytest.mark.parametrize("name", sorted(MIN_DEV_SIZES))
+def test_development_set_has_its_size_no_copies_and_contract_intents(
+        name: str, dev_sets: dict[str, list[tuple[str, str]]], contract_intents: set[str]) -> None:
+    texts = [normalised(text) for _, text in dev_sets[name]]
+    assert len(set(texts)) == len(texts) >= MIN_DEV_SIZES[name]
+    assert {intent for intent, _ in dev_sets[name]} - contract_intents == set()
+
+
+def test_development_sets_cover_what_they_tune(dev_sets: dict[str, list[tuple[str, str]]],
+                                               contract_intents: set[str]) -> None:
+    assert {intent for intent, _ in dev_sets["other_services"]} == {"out_of_scope"}
+    assert {intent for intent, _ in dev_sets["colloquial"]} == contract_intents
+
+
+@pytest.mark.parametrize("name", sorted(MIN_DEV_SIZES))
+def test_development_set_stays_out_of_training_held_out_and_evaluation_sets(
+        name: str, dev_sets: dict[str, list[tuple[str, str]]], eval_sets: dict[str, list[tuple[str, str]]],
+        training: dict[str, list[str]], held_out: dict[str, list[str]]) -> None:
+    # Tuning on lines the model was taught would measure memory; the evaluation sets are
+    # someone else's, and neither set may hold their lines (the count only is reported).
+    taught = {normalised(t) for texts in (*training.values(), *held_out.values()) for t in texts}
+    assert [text for _, text in dev_sets[name] if normalised(text) in taught] == []
+    unseen = {normalised(text) for lines in eval_sets.values() for _, text in lines}
+    assert sum(normalised(text) in unseen for _, text in dev_sets[name]) == 0
