@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import requests
 import yaml
 from browser_helpers import READY, READY_MASKED, RETURNED, TURN_TIMEOUT
 from playwright.sync_api import Page, expect
@@ -62,6 +63,12 @@ def test_agent_looks_up_a_callers_status_with_a_masked_id(page: Page, stack: Sta
     expect(result).to_contain_text("陈小明")
     expect(result).to_contain_text("杭州")
     expect(result).to_contain_text("（含当日）（自通知发布起10个工作日）")
+    # beside the last day, the working days left as the backend counts them
+    certificates = requests.post(f"{stack.backend.url}/api/v1/status", json={"name": name, "id_number": id_number},
+                                 timeout=15).json()["certificates"]
+    left = next(c["deadline"] for c in certificates if c["deadline"])["working_days_left"]
+    assert isinstance(left, int) and left > 0
+    expect(result).to_contain_text(f"还剩{left}个工作日（含当日）")
     assert id_number not in page.content()
 
 

@@ -223,7 +223,9 @@
         // The backend's one reading: 10 working days after the notice, 全国统考 30 after the blanks arrived.
         var rule = c.deadline.rule === "national_exam" ? "（全国统考，自空白证书送达" + c.deadline.counted_from + "起30个工作日）"
                                                        : "（自通知发布起10个工作日）";
-        row(list, "最后领取日", c.deadline.date + "（含当日）" + rule + (c.deadline.passed ? "，已过期" : "") +
+        var left = typeof c.deadline.working_days_left === "number"
+          ? "，还剩" + c.deadline.working_days_left + "个工作日（含当日）" : "";
+        row(list, "最后领取日", c.deadline.date + "（含当日）" + rule + (c.deadline.passed ? "，已过期" : "") + left +
             (c.deadline.estimated ? "，按周末估算" : ""));
       }
       if (c.application) {
