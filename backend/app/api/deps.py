@@ -15,7 +15,7 @@ from app.core.db import get_session
 from app.core.clock import china_today
 from app.core.edge import bearer_token_matches
 from app.core.errors import AppError, unauthorized
-from app.rules.rate_limit import LookupLimiter, LookupLimits
+from app.rules.rate_limit import LookupLimiter, LookupLimits, RedisLookupLimiter
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
 
@@ -57,22 +57,30 @@ def client_key(request: Request, settings: SettingsDep,
 ClientDep = Annotated[str, Depends(client_key)]
 
 
-def lookup_limiter(settings: Settings) -> LookupLimiter:
-    return LookupLimiter(LookupLimits(
+def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    """In Redis when REDIS_URL is set (replicas count together), else in this process."""
+    limits = LookupLimits(
         per_client=settings.lookup_limit_per_client,
         misses_per_client=settings.lookup_misses_per_client,
         misses_per_client_id=settings.lookup_misses_per_client_id,
         window_seconds=settings.lookup_window_seconds,
         brake_misses_per_id=settings.lookup_brake_misses_per_id,
         brake_window_seconds=settings.lookup_brake_window_seconds,
-    ))
+    )
+    if not settings.redis_url:
+        return LookupLimiter(limits)
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_seconds,
+                                  socket_connect_timeout=settings.redis_timeout_seconds)
+    return RedisLookupLimiter(client, limits)
 
 
 @dataclass
 class LookupGuard:
     """A look-up let through; `missed()` when the name and ID number matched nothing."""
 
-    limiter: LookupLimiter
+    limiter: LookupLimiter | RedisLookupLimiter
     client: str
     id_number: str
 
@@ -82,7 +90,7 @@ class LookupGuard:
 
 def enforce_lookup_limits(request: Request, client: str, id_number: str) -> LookupGuard:
     """Refuses a client over its own limits (app.rules.rate_limit); nobody else's guesses count."""
-    limiter: LookupLimiter = request.app.state.lookup_limiter
+    limiter: LookupLimiter | RedisLookupLimiter = request.app.state.lookup_limiter
     wait = limiter.admit(client, id_number)
     if wait is not None:
         raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",
