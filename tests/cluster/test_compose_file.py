@@ -42,8 +42,9 @@ def test_the_file_is_valid_and_refuses_to_run_without_its_secrets(config):
 
 def test_a_broken_file_is_refused(tmp_path):
     broken = tmp_path / "docker-compose.yml"
-    broken.write_text(COMPOSE.read_text().replace("restart: unless-stopped", "restart: sometimes", 1))
-    assert compose_config(broken, SECRETS).returncode != 0
+    broken.write_text(COMPOSE.read_text().replace("  redis:\n    image:", "  redis:\n    imagee:", 1))
+    refused = compose_config(broken, SECRETS)
+    assert refused.returncode != 0 and "imagee" in refused.stderr
 
 
 def test_the_topology(config):
