@@ -50,7 +50,7 @@ class Cluster:
     url: str
     base: int
     staff_token: str
-    process: subprocess.Popen
+    process: subprocess.Popen | None
     started_in: float
 
     @property
@@ -92,6 +92,15 @@ class Cluster:
 
 @contextmanager
 def started_cluster() -> Iterator[Cluster]:
+    """A new cluster, stopped afterwards; or, with TEST_CLUSTER_DIR (and TEST_CLUSTER_PORT,
+    TEST_CLUSTER_BASE_PORT as it was started with), a running `make cluster` left running."""
+    if os.environ.get("TEST_CLUSTER_DIR"):
+        root = Path(os.environ["TEST_CLUSTER_DIR"]).resolve()
+        port = int(os.environ.get("TEST_CLUSTER_PORT", "8080"))
+        yield Cluster(root=root, url=f"http://127.0.0.1:{port}", base=int(os.environ.get(
+            "TEST_CLUSTER_BASE_PORT", "18000")), staff_token=(root / "staff_token").read_text().strip(),
+            process=None, started_in=0.0)
+        return
     # Not under pytest's own temporary folder (mode 700): PostgreSQL runs as its own user in it.
     root = Path(tempfile.mkdtemp(prefix="cluster-"))
     os.chmod(root, 0o755)
