@@ -24,6 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 # The servers' "today", as in the other suites: the same dates on any day the suite runs.
 FIXED_TODAY = "2026-06-01"
 START_SECONDS = 1200
+# Figures of the run, printed at its end (conftest.py).
+REPORT: dict[str, str] = {}
 
 
 def _port_free(port: int) -> bool:

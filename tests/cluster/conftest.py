@@ -22,7 +22,16 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 @pytest.fixture(scope="session")
 def cluster():
-    from cluster_stack import started_cluster
+    from cluster_stack import REPORT, started_cluster
 
     with started_cluster() as running:
+        REPORT["cluster started in"] = f"{running.started_in:.0f} s"
         yield running
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    """The figures of the run (start-up time, what the applicant was told during the outages)."""
+    from cluster_stack import REPORT
+
+    for key, value in REPORT.items():
+        terminalreporter.write_line(f"cluster: {key}: {value}")

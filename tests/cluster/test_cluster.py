@@ -8,7 +8,6 @@ birth), on a list imported and published through nginx as a centre would."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import secrets
@@ -18,7 +17,7 @@ import time
 
 import pytest
 import requests
-from cluster_stack import FIXED_TODAY, Cluster, turn
+from cluster_stack import FIXED_TODAY, REPORT, Cluster, turn
 from pickup_rules import mask_id
 from pickup_rules.testing import older_holders
 
@@ -82,7 +81,7 @@ def _answered(cluster: Cluster, sender: str, text: str) -> str:
     said, took = turn(cluster, sender, text)
     assert said.strip(), f"silence for {text!r}"
     assert took < ANSWER_WITHIN, f"{text!r} took {took:.1f}s"
-    return said
+    return f"{said[:60]!r} in {took:.1f} s"
 
 
 def test_the_form_goes_on_through_the_other_rasa_when_the_one_serving_it_dies(cluster: Cluster, holders):
@@ -95,6 +94,7 @@ def test_the_form_goes_on_through_the_other_rasa_when_the_one_serving_it_dies(cl
     assert ASK_ADDRESS in said, said
     victim_port = cluster.last_upstreams("/webhooks/rest/webhook")[-1]
     os.kill(cluster.pid(cluster.rasa_name(victim_port)), signal.SIGKILL)  # restarted, but loading takes minutes
+    killed_at = time.monotonic()
 
     summary = turn(cluster, sender, ADDRESS)[0]
     assert SUMMARY in summary and mask_id(id_number) in summary and id_number not in summary, summary
@@ -103,6 +103,7 @@ def test_the_form_goes_on_through_the_other_rasa_when_the_one_serving_it_dies(cl
     assert SUBMITTED in submitted, submitted
     served.append(cluster.last_upstreams("/webhooks/rest/webhook")[-1])
     assert victim_port not in served and len(set(served)) == 1, (victim_port, served)
+    REPORT["form finished through the other Rasa after the kill"] = f"{time.monotonic() - killed_at:.1f} s"
     number = re.search(r"申请编号(\S+?)。", submitted).group(1)
     application = _application_of(cluster, holders[0])
     assert application and application["number"] == number and application["kind"] == "mail"
@@ -129,15 +130,16 @@ def test_a_store_away_for_10_s_loses_nothing_confirmed_and_every_turn_is_answere
         during = "during-" + secrets.token_hex(6)
         answers = [_answered(cluster, during, "领证需要带什么材料"),
                    _answered(cluster, during, "查询证书状态")]
-        state[f"{store} outage answers"] = answers
+        REPORT[f"{store} away, {'; '.join(['领证需要带什么材料', '查询证书状态'])}"] = " | ".join(answers)
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - away_since)))
     finally:
         os.kill(supervisor, signal.SIGCONT)
     back_in = _wait_until_listening(cluster.redis_port if store == "redis" else cluster.pg_port, 60)
-    state[f"{store} back in"] = back_in
+    REPORT[f"{store} listening again after SIGCONT"] = f"{back_in:.1f} s"
 
     # Nothing confirmed is lost: the application confirmed before both outages is there ...
-    for attempt in range(30):
+    application = None
+    for _ in range(30):
         try:
             application = _application_of(cluster, holders[0])
             break
