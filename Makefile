@@ -20,7 +20,7 @@ ENVIRONMENT ?= development
 FORWARDED_ALLOW_IPS ?=
 export BACKEND_PYTHON := $(BACKEND_PY)
 
-.PHONY: help venvs backend staff-user train actions rasa run test test-backend test-rasa test-browser validate system-deps bench evaluate evaluate-quick clean
+.PHONY: help venvs backend staff-user train actions rasa run cluster test test-backend test-rasa test-browser test-cluster validate system-deps bench evaluate evaluate-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -65,10 +65,13 @@ actions: $(RASA_VENV)/.installed ## Start the action server alone
 run: venvs train ## Create environments, fill the demo database, train if needed, start everything
 	@bash scripts/run.sh
 
-system-deps: ## Install Debian's PostgreSQL, Chromium and a Chinese font for the tests when missing
+cluster: venvs train system-deps ## The deployment's topology on this machine: nginx, two Rasa, two action servers, two backends, Redis, PostgreSQL (var/cluster/)
+	@bash scripts/cluster.sh
+
+system-deps: ## Install Debian's PostgreSQL, Chromium, a Chinese font, nginx, redis-server and docker-compose when missing
 	@bash scripts/system-deps.sh
 
-test: venvs system-deps test-backend test-rasa test-browser ## The whole suite
+test: venvs system-deps test-backend test-rasa test-browser test-cluster ## The whole suite
 
 test-backend: $(BACKEND_VENV)/.installed ## Shared rules and backend tests (SQLite and a real PostgreSQL server)
 	$(BACKEND_PY) -m pytest packages/pickup_rules/tests -q -p no:cacheprovider
@@ -85,6 +88,9 @@ test-rasa: $(RASA_VENV)/.installed validate train ## Shared rules on Python 3.10
 test-browser: venvs train ## Widget and hotline guide in headless Chromium against the three real servers
 	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (make system-deps)"; exit 1; }
 	$(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests/browser -q -p no:cacheprovider
+
+test-cluster: venvs train ## deploy/docker-compose.yml validated; make cluster under faults (a Rasa process killed mid-form, Redis and PostgreSQL away for 10 s)
+	CLUSTER_TESTS=1 $(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests/cluster -q -p no:cacheprovider
 
 bench: venvs train ## Benchmarks (not part of make test): backend and assistant turns; figures go into reports/
 	cd backend && $(BACKEND_PY) -m bench.run

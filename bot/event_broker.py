@@ -48,6 +48,12 @@ def masked_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
 
 
 class MaskingSQLEventBroker(SQLEventBroker):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pooled connections are tested before use: after a restart of PostgreSQL a dead one
+        # would fail the publish, and with it the saving of the turn (bot/tracker_store.py).
+        self.engine.pool._pre_ping = True
+
     def publish(self, event: Dict[Text, Any]) -> None:
         safe = masked_event(event)
         with self.session_scope() as session:

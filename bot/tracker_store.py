@@ -46,6 +46,10 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         # Refused before connecting: Rasa would otherwise start with a store nobody can read.
         self._fernet = fernet_for(key or os.environ.get("TRACKER_STORE_KEY"))
         super().__init__(*args, **kwargs)
+        # After a restart of PostgreSQL the pooled connections are dead: test each before use
+        # (Rasa's engine does not), or the first turn of every conversation afterwards would
+        # find no tracker and start the conversation afresh.
+        self.engine.pool._pre_ping = True
 
     def seal(self, data: dict) -> str:
         return self._fernet.encrypt(json.dumps(data).encode()).decode("ascii")

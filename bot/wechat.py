@@ -8,7 +8,11 @@ Route `/webhooks/wechat/webhook`:
 
 WeChat waits 5 s for an answer and retries three times with the same MsgId. Each
 message therefore becomes one *turn*, remembered under its MsgId (events: FromUserName
-+ CreateTime + Event) in a bounded TTL cache that lives in this process only. The turn
++ CreateTime + Event) in a bounded TTL cache of this process. With several Rasa processes
+(REDIS_URL) the MsgId is also claimed in Redis (SET NX, same TTL) before a turn starts:
+a delivery that reaches another process than the one running its turn (nginx keeps an
+openid on one process, so only after that process died) starts no second turn and answers
+`success`. While Redis cannot be reached each process remembers alone. The turn
 runs `on_new_message` once, as a background task; every delivery of the message
 (first or retry) waits for it at most `reply_budget` seconds:
 - the turn finishes within a delivery's wait: that delivery answers passively (XML reply
@@ -27,7 +31,8 @@ Buttons become numbered lines; a bare number typed next picks that button's payl
 Settings (credentials.yml keys, or the environment when a key is empty): token
 WECHAT_TOKEN (required), appid WECHAT_APPID, secret WECHAT_SECRET, aes_key
 WECHAT_AES_KEY (safe mode), template_id WECHAT_NOTICE_TEMPLATE_ID, api_base_url
-WECHAT_API_BASE_URL, reply_budget WECHAT_REPLY_BUDGET, replay_window WECHAT_REPLAY_WINDOW.
+WECHAT_API_BASE_URL, reply_budget WECHAT_REPLY_BUDGET, replay_window WECHAT_REPLAY_WINDOW,
+redis_url REDIS_URL (MsgIds and the access token shared by the Rasa processes).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ from rasa.shared.exceptions import RasaException
 
 from pickup_rules import mask_for_log
 
-from bot.wechat_api import DEFAULT_API_BASE_URL, FAILED, WeChatApi
+from bot.wechat_api import DEFAULT_API_BASE_URL, FAILED, SharedTokenStorage, WeChatApi
 from bot.wechat_format import ButtonMemory, TTLCache, join_messages, render_message
 
 logger = logging.getLogger(__name__)
@@ -82,6 +87,9 @@ MAX_BODY_BYTES = 64 * 1024
 API_TIMEOUT = 3.0
 
 PASSIVE, PUSHED = "passive", "pushed"
+ELSEWHERE = "elsewhere"  # another Rasa process runs the turn and answers it
+REDIS_PREFIX = "zj-cert:wechat"
+REDIS_TIMEOUT = 0.5  # seconds; past that this process decides alone
 
 
 def signature_of(token: str, timestamp: str, nonce: str, *extra: str) -> str:
@@ -170,6 +178,32 @@ class WeChatOutput(OutputChannel):
         await self.send_response(recipient_id, {"image": image})
 
 
+class SharedTurnClaims:
+    """MsgIds claimed in Redis, so that one message runs one turn whichever process it
+    reaches. Nothing but the key (MsgId, or openid + time + event) is stored."""
+
+    def __init__(self, redis_client: Any, ttl: float = DEDUP_TTL, prefix: str = REDIS_PREFIX) -> None:
+        self.redis = redis_client
+        self.ttl = ttl
+        self.prefix = prefix
+
+    def claim(self, key: str) -> bool:
+        """True when this process is the first to see the message (or Redis is unreachable)."""
+        import redis
+
+        try:
+            return bool(self.redis.set(f"{self.prefix}:turn:{key}", "1", nx=True, ex=int(self.ttl)))
+        except redis.RedisError as e:
+            logger.warning("wechat.turn_store_unreachable error=%s: this process decides alone", type(e).__name__)
+            return True
+
+
+def _redis_client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+
+
 @dataclass
 class _Turn:
     """One user message and the conversation turn it started (see module docstring)."""
@@ -179,7 +213,7 @@ class _Turn:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     finished: bool = False
     waiters: int = 0
-    delivery: Optional[str] = None  # PASSIVE or PUSHED once decided
+    delivery: Optional[str] = None  # PASSIVE, PUSHED or ELSEWHERE once decided
     passive_text: str = ""
 
 
@@ -221,12 +255,13 @@ class WeChatInput(InputChannel):
             template_id=text("template_id", "WECHAT_NOTICE_TEMPLATE_ID"),
             reply_budget=seconds("reply_budget", "WECHAT_REPLY_BUDGET", DEFAULT_REPLY_BUDGET),
             replay_window=seconds("replay_window", "WECHAT_REPLAY_WINDOW", DEFAULT_REPLAY_WINDOW),
+            redis_url=text("redis_url", "REDIS_URL"),
         )
 
     def __init__(self, token: Optional[str], appid: Optional[str] = None, secret: Optional[str] = None,
                  aes_key: Optional[str] = None, *, api_base_url: str = DEFAULT_API_BASE_URL,
                  template_id: Optional[str] = None, reply_budget: float = DEFAULT_REPLY_BUDGET,
-                 replay_window: float = DEFAULT_REPLAY_WINDOW) -> None:
+                 replay_window: float = DEFAULT_REPLAY_WINDOW, redis_url: Optional[str] = None) -> None:
         if not token:
             raise RasaException(
                 "The wechat channel needs the token set in the WeChat console (开发 → 基本配置): "
@@ -245,8 +280,11 @@ class WeChatInput(InputChannel):
                 raise RasaException("WECHAT_AES_KEY must be the 43-character EncodingAESKey.") from e
         if not (appid and secret):
             logger.warning("wechat: no appid/secret, so slow answers and pushed messages cannot be sent")
+        shared = _redis_client(redis_url) if redis_url else None
+        self.claims = SharedTurnClaims(shared) if shared is not None else None
         self.api = WeChatApi(self.appid, secret or "", api_base_url=api_base_url,
-                             template_id=template_id, timeout=API_TIMEOUT)
+                             template_id=template_id, timeout=API_TIMEOUT,
+                             token_storage=SharedTokenStorage(shared, REDIS_PREFIX) if shared is not None else None)
         self.reply_budget = reply_budget
         self.replay_window = replay_window
         self.buttons = ButtonMemory()
@@ -357,7 +395,13 @@ class WeChatInput(InputChannel):
         turn = self._turns.get(key)
         if turn is None:
             turn = _Turn(sender_id)
-            self._turns.put(key, turn)
+            self._turns.put(key, turn)  # before awaiting: a concurrent delivery joins this turn
+            if self.claims is not None and not await asyncio.to_thread(self.claims.claim, key):
+                # Another process runs this message's turn and answers it (module docstring).
+                logger.info("wechat.retry_elsewhere openid=%s key=%s", sender_id, key)
+                turn.delivery = ELSEWHERE
+                turn.done.set()
+                return ""
             text = self.buttons.resolve(sender_id, text)
             logger.debug("wechat.turn_started openid=%s text=%s", sender_id, mask_for_log(text))
             self._spawn(self._run_turn(turn, on_new_message, UserMessage(

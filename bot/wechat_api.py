@@ -20,11 +20,17 @@ message, and shows each keyword only up to 20 characters, on one line (公告《
 公众号模板消息的再次公告》, developers.weixin.qq.com/community/develop/doc/
 000a2ae286cdc0f41a8face4c51801). So the keyword paragraphs must carry what matters,
 short; line breaks inside them become spaces here, and longer ones are logged.
+
+The access token lives in this process unless a Redis client is given (REDIS_URL; several
+Rasa processes): then every process uses the one token in Redis, which expires there when
+WeChat says, instead of each fetching its own (WeChat counts the fetches and a new token
+retires the old one). While Redis cannot be reached the process keeps its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from typing import Any, Dict, Optional
@@ -33,6 +39,8 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+from wechatpy.session.memorystorage import MemoryStorage
 
 from pickup_rules import mask_for_log
 
@@ -69,11 +77,56 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
+class SharedTokenStorage(SessionStorage):
+    """wechatpy's session (the access token) in Redis, shared by the Rasa processes; in this
+    process's memory for as long as Redis fails."""
+
+    def __init__(self, redis_client: Any, prefix: str = "zj-cert:wechat") -> None:
+        self.redis = redis_client
+        self.prefix = prefix
+        self.local = MemoryStorage()
+
+    def _unreachable(self, error: Exception) -> None:
+        logger.warning("wechat.token_store_unreachable error=%s: this process keeps its own token",
+                       type(error).__name__)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        import redis
+
+        try:
+            value = self.redis.get(f"{self.prefix}:{key}")
+        except redis.RedisError as e:
+            self._unreachable(e)
+            return self.local.get(key, default)
+        return default if value is None else json.loads(value)
+
+    def set(self, key: str, value: Any, ttl: Optional[int] = None) -> None:
+        import redis
+
+        if value is None:
+            return
+        self.local.set(key, value, ttl)
+        try:
+            self.redis.set(f"{self.prefix}:{key}", json.dumps(value), ex=ttl)
+        except redis.RedisError as e:
+            self._unreachable(e)
+
+    def delete(self, key: str) -> None:
+        import redis
+
+        self.local.delete(key)
+        try:
+            self.redis.delete(f"{self.prefix}:{key}")
+        except redis.RedisError as e:
+            self._unreachable(e)
+
+
 class _Client(WeChatClient):
     """wechatpy's client with the API base URL (token endpoint included) configurable."""
 
-    def __init__(self, appid: str, secret: str, api_base_url: str, timeout: float) -> None:
-        super().__init__(appid, secret, timeout=timeout)
+    def __init__(self, appid: str, secret: str, api_base_url: str, timeout: float,
+                 session: Optional[SessionStorage] = None) -> None:
+        super().__init__(appid, secret, session=session, timeout=timeout)
         self.API_BASE_URL = api_base_url
         self._http = _TimeoutSession(timeout)
 
@@ -108,7 +161,8 @@ class WeChatApi:
     FAILED or UNKNOWN) and every failure logged, with ID numbers masked."""
 
     def __init__(self, appid: str, secret: str, *, api_base_url: str = DEFAULT_API_BASE_URL,
-                 template_id: Optional[str] = None, timeout: float = 5.0) -> None:
+                 template_id: Optional[str] = None, timeout: float = 5.0,
+                 token_storage: Optional[SessionStorage] = None) -> None:
         if not api_base_url.endswith("/"):
             api_base_url += "/"
         self.appid = appid
@@ -116,6 +170,7 @@ class WeChatApi:
         self.api_base_url = api_base_url
         self.template_id = template_id or None
         self.timeout = timeout
+        self.token_storage = token_storage
         self._client: Optional[_Client] = None
         # One call at a time: requests.Session and wechatpy's token refresh are not
         # made for concurrent threads, and the volume here is small.
@@ -128,7 +183,8 @@ class WeChatApi:
     def _call(self, name: str, *args: Any) -> Dict[str, Any]:
         with self._lock:
             if self._client is None:
-                self._client = _Client(self.appid, self.secret, self.api_base_url, self.timeout)
+                self._client = _Client(self.appid, self.secret, self.api_base_url, self.timeout,
+                                       self.token_storage)
             return getattr(self._client.message, name)(*args)
 
     async def _send(self, name: str, *args: Any) -> tuple[str, Optional[int]]:

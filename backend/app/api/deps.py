@@ -23,7 +23,7 @@ from app.core.staff_session import (
     signing_key,
     token_from_cookie,
 )
-from app.rules.rate_limit import LookupLimiter, LookupLimits
+from app.rules.rate_limit import LookupLimiter, LookupLimits, RedisLookupLimiter
 from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
 from app.services.staff_accounts import MACHINE, Principal, account_of_session, principal_of
@@ -89,15 +89,23 @@ def client_key(request: Request, settings: SettingsDep,
 ClientDep = Annotated[str, Depends(client_key)]
 
 
-def lookup_limiter(settings: Settings) -> LookupLimiter:
-    return LookupLimiter(LookupLimits(
+def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    """In Redis when REDIS_URL is set (replicas count together), else in this process."""
+    limits = LookupLimits(
         per_client=settings.lookup_limit_per_client,
         misses_per_client=settings.lookup_misses_per_client,
         misses_per_client_id=settings.lookup_misses_per_client_id,
         window_seconds=settings.lookup_window_seconds,
         brake_misses_per_id=settings.lookup_brake_misses_per_id,
         brake_window_seconds=settings.lookup_brake_window_seconds,
-    ))
+    )
+    if not settings.redis_url:
+        return LookupLimiter(limits)
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_seconds,
+                                  socket_connect_timeout=settings.redis_timeout_seconds)
+    return RedisLookupLimiter(client, limits)
 
 
 def staff_lookup_limiter(settings: Settings) -> LookupLimiter:
@@ -116,7 +124,7 @@ def staff_lookup_limiter(settings: Settings) -> LookupLimiter:
 class LookupGuard:
     """A look-up let through; `missed()` when the name and ID number matched nothing."""
 
-    limiter: LookupLimiter
+    limiter: LookupLimiter | RedisLookupLimiter
     client: str
     id_number: str
 
@@ -127,7 +135,7 @@ class LookupGuard:
 def enforce_lookup_limits(request: Request, client: str, id_number: str, *,
                           limiter_name: str = "lookup_limiter") -> LookupGuard:
     """Refuses a client over its own limits (app.rules.rate_limit); nobody else's guesses count."""
-    limiter: LookupLimiter = getattr(request.app.state, limiter_name)
+    limiter: LookupLimiter | RedisLookupLimiter = getattr(request.app.state, limiter_name)
     wait = limiter.admit(client, id_number)
     if wait is not None:
         raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # the same window; wrong guesses count as for applicants.
     staff_lookup_limit_per_account: int = 120
     staff_lookup_misses_per_account: int = 40
+    # Several backend replicas (deploy/, `make cluster`) share the limiter's windows in this
+    # Redis (redis://host:port/db); unset, each process counts alone (`make run`).
+    redis_url: str | None = None
+    # Seconds a call to Redis may take before the limiter counts alone for that call.
+    redis_timeout_seconds: float = 0.5
     # Requests from these addresses may name the end client in X-Client-Id (the
     # action server speaks for many applicants from one address).
     trusted_forwarders: list[str] = ["127.0.0.1", "::1"]

@@ -3,8 +3,9 @@ the database for each subscribed conversation of the person concerned and delive
 Rasa's trigger_intent by a dispatcher that retries with backoff.
 
 trigger_intent has no idempotency key (a second call runs the turn twice), so the
-(event, subscription) row is unique and a delivery whose fate is unknown after a crash
-is never sent again: a person hears of one event at most once per conversation.
+(event, subscription) row is unique, each delivery is claimed by one dispatcher only (every
+backend replica runs one), and a delivery whose fate is unknown after a crash is never sent
+again: a person hears of one event at most once per conversation.
 """
 
 from __future__ import annotations
@@ -192,7 +193,9 @@ class NoticeDispatcher:
         self.batch_size = batch_size
 
     def run_once(self, now: dt.datetime | None = None) -> int:
-        """Send every due delivery once; return how many were attempted."""
+        """Send every due delivery once; return how many were attempted. Any number of
+        dispatchers (one per backend replica) may run at once: each delivery is claimed by
+        exactly one (`_claim`)."""
         now = now or _now()
         with self.session_factory() as session:
             session.execute(
@@ -201,24 +204,41 @@ class NoticeDispatcher:
                        PushDelivery.claimed_at < now - dt.timedelta(seconds=self.lease_seconds))
                 .values(state=DeliveryState.UNKNOWN, last_error="dispatcher stopped mid-send")
             )
-            due = session.scalars(
-                select(PushDelivery.id)
-                .where(PushDelivery.state == DeliveryState.PENDING, PushDelivery.next_attempt_at <= now)
-                .order_by(PushDelivery.next_attempt_at).limit(self.batch_size)
-            ).all()
             session.commit()
-            attempted = 0
-            for delivery_id in due:
-                claimed = session.execute(
-                    update(PushDelivery)
-                    .where(PushDelivery.id == delivery_id, PushDelivery.state == DeliveryState.PENDING)
-                    .values(state=DeliveryState.SENDING, claimed_at=now)
-                ).rowcount
-                session.commit()
-                if claimed:
-                    attempted += 1
-                    self._deliver(session, session.get(PushDelivery, delivery_id), now)
-            return attempted
+            tried: list[int] = []  # a delivery due again at once waits for the next round
+            while len(tried) < self.batch_size:
+                delivery_id = self._claim(session, now, tried)
+                if delivery_id is None:
+                    break
+                tried.append(delivery_id)
+                self._deliver(session, session.get(PushDelivery, delivery_id), now)
+            return len(tried)
+
+    @staticmethod
+    def _claim(session: Session, now: dt.datetime, tried: list[int]) -> int | None:
+        """The next due delivery, marked SENDING in a transaction of its own. On PostgreSQL
+        `FOR UPDATE SKIP LOCKED`: a row another dispatcher is claiming is passed over, never
+        waited for nor taken twice. SQLite has no row locks (one process writes at a time);
+        there the conditional UPDATE alone decides."""
+        while True:
+            delivery_id = session.scalar(
+                select(PushDelivery.id)
+                .where(PushDelivery.state == DeliveryState.PENDING, PushDelivery.next_attempt_at <= now,
+                       PushDelivery.id.not_in(tried))
+                .order_by(PushDelivery.next_attempt_at, PushDelivery.id).limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if delivery_id is None:
+                session.rollback()
+                return None
+            claimed = session.execute(
+                update(PushDelivery)
+                .where(PushDelivery.id == delivery_id, PushDelivery.state == DeliveryState.PENDING)
+                .values(state=DeliveryState.SENDING, claimed_at=now)
+            ).rowcount
+            session.commit()
+            if claimed:
+                return delivery_id
 
     def _deliver(self, session: Session, delivery: PushDelivery, now: dt.datetime) -> None:
         delivery.attempts += 1
