@@ -101,7 +101,10 @@ def already_applied(report: dict) -> list[dict]:
 
 
 def identity_just_validated(events: list[EventType]) -> bool:
-    """True when this run took the applicant's name or ID number as valid."""
+    """True when this run took the applicant's name or ID number as valid (not when it put
+    them back for a message that asks for another task and was rejected)."""
+    if any(e.get("event") == "action_execution_rejected" for e in events):
+        return False
     return any(e.get("event") == "slot" and e.get("name") in LOOKUP_SLOTS and e.get("value") is not None
                for e in events)
 

@@ -144,6 +144,22 @@ async def test_the_look_up_runs_only_when_the_identity_was_just_given(backend: s
     assert "utter_already_applied" not in responses(dispatcher)
 
 
+async def test_a_message_for_another_task_is_not_a_reason_to_look_up(backend: str, domain: dict) -> None:
+    person = holder()
+    publish_people(backend, people=[person])
+    apply(backend, person, "mail")
+    # "帮<name>查进度" inside the mail form: the switch question comes, not the refusal.
+    tracker = make_tracker({"person_name": person[0], "id_number": person[1], "requested_slot": "phone"},
+                           intent="check_status", text=f"帮{person[0]}查进度", active_loop="mail_form",
+                           candidates={"person_name": person[0]},
+                           events=[{"event": "slot", "name": "person_name", "value": person[0]},
+                                   {"event": "slot", "name": "id_number", "value": person[1]}])
+    dispatcher = CollectingDispatcher()
+    events = await ValidateMailForm().run(dispatcher, tracker, domain)
+    assert events[-1]["event"] == "action_execution_rejected"
+    assert dispatcher.messages == []
+
+
 # -- 2. next steps after a status answer -----------------------------------------------------
 
 def test_the_next_step_buttons_start_mail_proxy_and_location(domain: dict) -> None:
