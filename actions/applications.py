@@ -77,6 +77,11 @@ class SubmitApplicationAction(BackendAction, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if not any(tracker.get_slot(slot) is not None for slot in self.done_slots):
+            # The form ended before asking anything of its own (the holder's certificates
+            # already have applications: actions/forms/certificates.py said so): nothing to send.
+            return [SlotSet("requested_slot", None), SlotSet("idempotency_key", None),
+                    SlotSet("pending_submission", None), *forget_refusals(tracker), *forget_choice(tracker)]
         key = tracker.get_slot("idempotency_key") or new_idempotency_key()
         payload = {"kind": self.kind, **self.payload(tracker)}
         channel = tracker.get_latest_input_channel()

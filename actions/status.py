@@ -39,6 +39,25 @@ def _estimated(flag: object) -> list[Message]:
     return [("utter_date_estimated", {})] if flag else []
 
 
+def _days_left(deadline: dict) -> list[Message]:
+    """The working days still left, as the backend counts them (after today up to the last
+    day, 0 on it), when it says."""
+    days = deadline.get("working_days_left")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0 or deadline.get("passed"):
+        return []
+    if days == 0:
+        return [("utter_deadline_last_day_today", {})]
+    name = "utter_deadline_working_days_left_estimated" if deadline.get("estimated") else "utter_deadline_working_days_left"
+    return [(name, {"days": days})]
+
+
+def can_apply(cert: dict) -> bool:
+    """Ready to collect, no live application and the last day not passed: the certificate
+    the next-step buttons (mail, proxy, where) are for."""
+    return (cert.get("state") == "ready" and not cert.get("application")
+            and not _deadline(cert).get("passed"))
+
+
 def _deadline(cert: dict) -> dict:
     """The certificate's last day to collect, as the backend counts it (one reading for local
     and 全国统考 certificates), or {} while it is not known."""
@@ -87,7 +106,7 @@ def certificate_messages(cert: dict) -> list[Message]:
         if deadline:  # 全国统考: the last day runs from the blanks' arrival, notice or not
             return [("utter_status_pending_national", {**values, "due": cn_date(deadline["date"]),
                                                        "blanks_arrived_on": cn_date(deadline.get("counted_from"))}),
-                    *_estimated(deadline.get("estimated"))]
+                    *_days_left(deadline), *_estimated(deadline.get("estimated"))]
         return [("utter_status_pending", values)]
     if application:
         return _application_messages(cert, values, application)
@@ -96,7 +115,7 @@ def certificate_messages(cert: dict) -> list[Message]:
         return [*messages, ("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(deadline["date"])})]
     if deadline:
         return [*messages, ("utter_status_ready", {**values, "deadline": cn_date(deadline["date"])}),
-                *_estimated(deadline.get("estimated"))]
+                *_days_left(deadline), *_estimated(deadline.get("estimated"))]
     return [*messages, ("utter_status_ready_no_deadline", values)]
 
 
@@ -124,7 +143,7 @@ def deadline_messages(cert: dict) -> list[Message]:
             name = "utter_deadline_personal_national"
         else:
             name = "utter_deadline_personal"
-        return [(name, values), *_estimated(deadline.get("estimated"))]
+        return [(name, values), *_days_left(deadline), *_estimated(deadline.get("estimated"))]
     return certificate_messages(cert)
 
 
@@ -164,7 +183,11 @@ class StatusLookupAction(BackendAction, ABC):
         for cert in report.get("certificates", []):
             for response, values in self.describe(cert):
                 dispatcher.utter_message(response=response, **values)
+        self.after_report(dispatcher, report)
         return office_slots(report)
+
+    def after_report(self, dispatcher: CollectingDispatcher, report: dict) -> None:
+        """Anything said once after all the certificates."""
 
     def without_identity(self, dispatcher: CollectingDispatcher) -> list[EventType]:
         dispatcher.utter_message(response="utter_ask_person_name")
@@ -177,6 +200,12 @@ class StatusLookupAction(BackendAction, ABC):
 class ActionCheckStatus(StatusLookupAction):
     def name(self) -> str:
         return "action_check_status"
+
+    def after_report(self, dispatcher: CollectingDispatcher, report: dict) -> None:
+        """The next steps as buttons (邮寄到家 / 委托代领 / 领证地点, in domain.yml), once, when
+        a certificate can be collected and nothing is under way for it."""
+        if any(can_apply(cert) for cert in report.get("certificates") or [] if isinstance(cert, dict)):
+            dispatcher.utter_message(response="utter_status_next_steps")
 
 
 # "邮寄要几天", "how long does the mail take": a time question about mailing.

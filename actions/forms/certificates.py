@@ -15,6 +15,12 @@ they are cleared after the application is made, when the summary is denied, when
 a switch to another task is confirmed (`action_drop_form`, `action_switch_task`), and, at
 the form's next run, once the applicant's name or ID number was cleared some other way.
 
+Before any of that, as soon as the applicant's name and ID number are valid (typed, or kept
+from an earlier look-up), the form looks the holder up (POST /status, which gives each
+certificate's live `application`): when every certificate that can be collected already has
+a live application, it names each one and its step and ends at once, before phone and
+address (`already_applied`). The submission action then has nothing confirmed to send.
+
 Domain entries: the slots `certificate_choices`, `certificate_no`, `certificate_label`,
 the action `action_ask_certificate_no`, the responses `utter_ask_certificate_no` and
 `utter_invalid_certificate_no`, and summaries that show `certificate_label` when set.
@@ -30,7 +36,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.base import call_backend
+from actions.formatting import APPLICATION_KIND_LABELS
 from actions.forms.base import SubmissionFormValidation, free_text_answer
+from actions.forms.registry import FORMS_BY_NAME
 from actions.validation import check_certificate_choice
 
 CHOICES = "certificate_choices"
@@ -82,8 +91,27 @@ def identity_cleared_since_choices(events: list[dict]) -> bool:
     return False
 
 
+def already_applied(report: dict) -> list[dict]:
+    """The certificates of a status report that stand in the way of a new application: all
+    the ones that can be collected, when each has a live application; else []."""
+    ready = [c for c in report.get("certificates") or [] if isinstance(c, dict) and c.get("state") == "ready"]
+    if not ready or not all(isinstance(c.get("application"), dict) for c in ready):
+        return []
+    return ready
+
+
+def identity_just_validated(events: list[EventType]) -> bool:
+    """True when this run took the applicant's name or ID number as valid (not when it put
+    them back for a message that asks for another task and was rejected)."""
+    if any(e.get("event") == "action_execution_rejected" for e in events):
+        return False
+    return any(e.get("event") == "slot" and e.get("name") in LOOKUP_SLOTS and e.get("value") is not None
+               for e in events)
+
+
 class CertificateChoiceValidation(SubmissionFormValidation, ABC):
-    """A submission form that asks which certificate when the backend found several."""
+    """A submission form that asks which certificate when the backend found several, and
+    ends at once when every collectable certificate already has a live application."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -91,7 +119,35 @@ class CertificateChoiceValidation(SubmissionFormValidation, ABC):
         if tracker.get_slot(CHOICES) is not None and identity_cleared_since_choices(tracker.events):
             stale = forget_choice(tracker)
             tracker.slots.update({slot: None for slot in CHOICE_SLOTS})
-        return stale + await super().run(dispatcher, tracker, domain)
+        events = stale + await super().run(dispatcher, tracker, domain)
+        if identity_just_validated(events):
+            return events + await self.stop_when_already_applied(dispatcher, tracker)
+        return events
+
+    async def stop_when_already_applied(self, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker) -> list[EventType]:
+        """Say which applications are under way and end the form (requested_slot None ends
+        it: rasa's FormAction.is_done). A failed look-up changes nothing: the submission
+        checks again."""
+        name, id_number = tracker.get_slot("person_name"), tracker.get_slot("id_number")
+        if not (name and id_number):
+            return []
+        result = await call_backend(tracker, "status", name, id_number)
+        blocking = already_applied(result.content) if result.ok else []
+        if not blocking:
+            return []
+        for cert in blocking:
+            application = cert["application"]
+            dispatcher.utter_message(
+                response="utter_already_applied", occupation=cert.get("occupation", ""),
+                level=cert.get("level", ""), certificate_no=cert.get("certificate_no", ""),
+                number=application.get("number", ""), state_label=application.get("state_label", ""),
+                kind_label=APPLICATION_KIND_LABELS.get(application.get("kind"), ""))
+        office = blocking[0].get("office") or {}
+        dispatcher.utter_message(response="utter_already_applied_form_ended",
+                                 task=FORMS_BY_NAME[self.form_name()].label,
+                                 office_name=office.get("name", ""), office_phone=office.get("phone", ""))
+        return [SlotSet("requested_slot", None)]
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:

@@ -28,7 +28,8 @@ class Form:
     intro: str | None = None
     # Runs before the form starts (a fresh status check forgets an earlier holder).
     before: str | None = None
-    # Inside other forms, the question form's intents are answered by this action.
+    # Inside task forms, the question form's intents are answered by this action (inside
+    # another question form they start this one instead: DROPS_QUESTION).
     answer_inside_forms: str | None = None
     # Task intents that answer this form's question instead of leaving it.
     answered_by: tuple[str, ...] = ()
@@ -70,6 +71,12 @@ ANSWERED_ANYWHERE = frozenset({
     "ask_pickup_notice", "ask_fee", "ask_verify", "ask_lost", "ask_e_certificate", "ask_correction",
     "ask_legal_basis", "ask_deadline", "bot_challenge", "out_of_scope", "human_handoff",
 })
+# What drops a question form (materials' pickup method, the office's city) instead of leaving
+# its question pending after every later answer (issue #17): every question answered
+# anywhere, a person asked for included, except "你是机器人吗", which asks about the
+# conversation rather than about something else. Another question form's intent starts that
+# form in its place (its start rule); a task's intent asks to switch, as in a task form.
+DROPS_QUESTION = ANSWERED_ANYWHERE - {"bot_challenge"}
 PUSHED = frozenset({"EXTERNAL_pickup_notice", "EXTERNAL_application_update"})
 # Intents that leave a form's question (answered mid-form, a pushed message, or stop): a
 # message with one of them fills no slot from its text, unless the classifier was unsure

@@ -20,7 +20,7 @@ def test_holder_sees_own_certificate_with_masked_id(client, staff):
     assert cert["state"] == "ready"
     assert cert["notice"]["published_on"] == "2026-09-30" and set(cert["notice"]) == {"id", "published_on"}
     assert cert["deadline"] == {"date": "2026-10-20", "estimated": False, "passed": False, "rule": "notice",
-                                "counted_from": "2026-09-30"}
+                                "counted_from": "2026-09-30", "working_days_left": 10}
     assert cert["application"] is None and cert["refused_application"] is None
     assert cert["office"]["code"] == "330100" and "示例" in cert["office"]["name"]
 
@@ -62,7 +62,7 @@ def test_pending_national_exam_certificate_reports_its_deadline(client, staff):
     assert cert["state"] == "pending" and cert["notice"] is None
     # 全国统考: the 30th working day after the blanks arrived, before any notice.
     assert cert["deadline"] == {"date": "2026-03-09", "estimated": False, "passed": True,
-                                "rule": "national_exam", "counted_from": "2026-01-20"}
+                                "rule": "national_exam", "counted_from": "2026-01-20", "working_days_left": None}
     assert "expected_ready" not in cert
 
 

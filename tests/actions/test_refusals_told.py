@@ -121,7 +121,9 @@ async def test_a_returned_mail_application_is_told_with_its_reason(backend: str,
     _move(backend, number, "returned", reason=f"收件地址不详，请补充门牌号（核对身份证{holder[1]}）")
     dispatcher = CollectingDispatcher()
     await ActionCheckStatus().run(dispatcher, make_tracker({"person_name": holder[0], "id_number": holder[1]}), domain)
-    assert responses(dispatcher) == ["utter_status_header", "utter_status_refused_application", "utter_status_ready"]
+    # Sent back, so nothing is under way: the next steps are offered again.
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_refused_application", "utter_status_ready",
+                                     "utter_deadline_working_days_left", "utter_status_next_steps"]
     told = dispatcher.messages[1]
     assert told["number"] == number and told["state_label"] == "退回" and "收件地址不详" in told["reason"]
     assert holder[1] not in json.dumps(dispatcher.messages, ensure_ascii=False)

@@ -37,8 +37,10 @@ def assert_no_full_id(dispatcher: CollectingDispatcher, *ids: str) -> None:
 
 async def test_ready_certificate(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     events = await ActionCheckStatus().run(dispatcher, make_tracker(identity(READY)), domain)
-    assert responses(dispatcher) == ["utter_status_header", "utter_status_ready"]
-    header, ready = dispatcher.messages
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_ready", "utter_deadline_working_days_left",
+                                     "utter_status_next_steps"]
+    header, ready, left, _ = dispatcher.messages
+    assert isinstance(left["days"], int) and left["days"] > 0
     assert header["id_masked"] == "330106********0018"
     assert ready["office_name"].startswith("杭州市职业技能鉴定指导中心")
     assert ready["deadline"].endswith("日") and ready["occupation"] == "电工"
@@ -65,16 +67,19 @@ async def test_collected_certificate(backend: str, dispatcher: CollectingDispatc
 async def test_pending_national_exam_gives_the_expected_date(
         backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionCheckStatus().run(dispatcher, make_tracker(identity(PENDING_NATIONAL)), domain)
-    assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national"]
+    assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national",
+                                     "utter_deadline_working_days_left"]
     # Blanks arrived 2026-05-25 (7 days before TEST_TODAY); 30 working days on, 端午 6-19 off.
     assert dispatcher.messages[1]["due"] == "2026年7月7日"
+    # 6-02 .. 7-07: 26 weekdays less 端午 (6-19), the last day included.
+    assert dispatcher.messages[2]["days"] == 25
 
 
 async def test_a_date_in_a_year_no_calendar_knows_is_marked_estimated(
         year_end_backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionCheckStatus().run(dispatcher, make_tracker(identity(PENDING_NATIONAL)), domain)
     assert responses(dispatcher) == ["utter_status_header", "utter_status_pending_national",
-                                     "utter_date_estimated"]
+                                     "utter_deadline_working_days_left_estimated", "utter_date_estimated"]
     assert dispatcher.messages[1]["due"].startswith("2027年")
 
 
@@ -101,7 +106,8 @@ async def test_backend_down_says_so(backend_down: str, dispatcher: CollectingDis
 
 async def test_deadline_of_the_applicant(backend: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionDeadline().run(dispatcher, make_tracker(identity(READY)), domain)
-    assert responses(dispatcher) == ["utter_status_header", "utter_deadline_personal"]
+    assert responses(dispatcher) == ["utter_status_header", "utter_deadline_personal",
+                                     "utter_deadline_working_days_left"]
     personal = dispatcher.messages[1]
     assert personal["counted_from"] and personal["deadline"] != personal["counted_from"]
 
@@ -109,7 +115,8 @@ async def test_deadline_of_the_applicant(backend: str, dispatcher: CollectingDis
 async def test_a_published_national_exam_certificate_counts_30_days_from_the_blanks(
         backend: str, backend_url: str, dispatcher: CollectingDispatcher, domain: dict) -> None:
     await ActionDeadline().run(dispatcher, make_tracker(identity(NATIONAL_PUBLISHED)), domain)
-    assert responses(dispatcher) == ["utter_status_header", "utter_deadline_personal_national"]
+    assert responses(dispatcher) == ["utter_status_header", "utter_deadline_personal_national",
+                                     "utter_deadline_working_days_left"]
     told = dispatcher.messages[1]
     report = requests.post(f"{backend_url}/api/v1/status", timeout=5, json={
         "name": NATIONAL_PUBLISHED[0], "id_number": NATIONAL_PUBLISHED[1]}).json()["certificates"][0]

@@ -5,6 +5,10 @@ The seed (办事指南（十三）办理时限): "自证书领取通知发布之
 was published; a 全国统考 certificate's is the 30th working day after the blank certificates
 arrived, whether or not its notice is out yet. Status, notices, organisation forms and pushed
 notices all ask `pickup_deadline`.
+
+The status answer also says how many working days are left (`working_days_left`), counted as
+the periods are: today does not count (期间开始的当日不计入), the last day does, so 0 on the last
+day itself.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from app.models import ExamType
-from app.rules.working_days import NATIONAL_EXAM_WORKING_DAYS, PICKUP_WINDOW_WORKING_DAYS, WorkCalendar
+from app.rules.working_days import (
+    NATIONAL_EXAM_WORKING_DAYS,
+    PICKUP_WINDOW_WORKING_DAYS,
+    WorkCalendar,
+)
 
 DeadlineRule = Literal["notice", "national_exam"]
 
@@ -48,3 +56,12 @@ def pickup_deadline(batch: BatchFacts, published_on: dt.date | None,
         return None
     due = calendar.add_working_days(start, days)
     return PickupDeadline(date=due.due, estimated=due.estimated, rule=rule, counted_from=start)
+
+
+def working_days_left(deadline: PickupDeadline, today: dt.date, calendar: WorkCalendar) -> int | None:
+    """Working days after `today` up to and including the last day; None once it has passed.
+    As estimated as the deadline itself (the same calendar years)."""
+    if deadline.date < today:
+        return None
+    days = (deadline.date - today).days
+    return sum(1 for n in range(1, days + 1) if calendar.is_workday(today + dt.timedelta(days=n)))

@@ -14,7 +14,7 @@ from app.models import (
     Certificate,
     CollectionRecord,
 )
-from app.rules.deadlines import pickup_deadline
+from app.rules.deadlines import pickup_deadline, working_days_left
 from app.rules.identity import mask_id, mask_ids_in_text
 from app.rules.vocabulary import CERTIFICATE_STATE_LABELS, STEP_LABELS, normalize_name
 from app.rules.working_days import WorkCalendar
@@ -91,8 +91,11 @@ def refused_application_public(app: Application) -> dict:
 
 
 def certificate_deadline(cert: Certificate, calendar: WorkCalendar, today: dt.date) -> dict | None:
+    """The last day, and for the applicant (assistant, hotline) the working days still left."""
     deadline = pickup_deadline(cert.batch, cert.notice.published_on if cert.notice else None, calendar)
-    return deadline.public(today) if deadline else None
+    if deadline is None:
+        return None
+    return {**deadline.public(today), "working_days_left": working_days_left(deadline, today, calendar)}
 
 
 def certificate_status(session: Session, cert: Certificate, calendar: WorkCalendar,

@@ -43,7 +43,8 @@ def status(request: Request, query: StatusQuery, session: SessionDep, calendar: 
     either way). Each certificate: `certificate_no`, `occupation`, `level`, `batch_no`,
     `exam_type`, `state`, `state_label`, `office`, `notice` (`id`, `published_on`, or null),
     `deadline` (the last day to collect: `date`, `estimated`, `passed`, `rule` notice |
-    national_exam, `counted_from`; null while unknown: a local certificate before its notice),
+    national_exam, `counted_from`, `working_days_left`: working days after today up to the last
+    day, 0 on it, null once passed; null while unknown: a local certificate before its notice),
     `collection`, `application` (the live one) and `refused_application` (the latest rejected
     or returned one when none is live: `number`, `kind`, `state`, `state_label`, `reason`,
     `decided_on`, `certificate`)."""
