@@ -81,7 +81,8 @@ async def test_confirmed_switch_keeps_the_holder_and_runs_the_status_check(
     assert (after["person_name"], after["id_number"], after["id_masked"]) == (name, id_number, masked)
     status = CollectingDispatcher()
     await ActionCheckStatus().run(status, make_tracker(after, intent="affirm"), domain)
-    assert responses(status) == ["utter_status_header", "utter_status_ready"]
+    assert responses(status) == ["utter_status_header", "utter_status_ready", "utter_deadline_working_days_left",
+                                 "utter_status_next_steps"]
     assert (status.messages[0]["person_name"], status.messages[0]["id_masked"]) == (name, masked)
 
 
@@ -329,7 +330,8 @@ async def test_the_same_holder_named_keeps_the_id_and_the_check_runs(
     assert READY[1] not in text
     status = CollectingDispatcher()
     await ActionCheckStatus().run(status, make_tracker(after, intent="affirm"), domain)
-    assert responses(status) == ["utter_status_header", "utter_status_ready"]
+    assert responses(status) == ["utter_status_header", "utter_status_ready", "utter_deadline_working_days_left",
+                                 "utter_status_next_steps"]
 
 
 async def test_a_holder_named_in_the_answer_to_the_question_is_the_one_used(

@@ -306,6 +306,10 @@ def test_an_older_holders_genuine_id_is_found(page: Page, stack: Stack):
     say(page, person[0], ASK_ID)  # a compound surname is a name, not a question
     say(page, person[1], "已可领取")
     expect(bot_bubbles(page).filter(has_text="最迟于").last).to_contain_text("（含当日）")
+    # Issue #17: the working days left (published today: all ten), then the next steps as buttons.
+    expect(bot_bubbles(page).filter(has_text="距领取期限还剩").last).to_contain_text("还剩10个工作日（含当日）")
+    expect(page.locator(".zjc-msg.zjc-bot").last.locator(".zjc-button")).to_have_text(
+        ["邮寄到家", "委托代领", "领证地点"])
 
 
 def _publish_realistic_list(stack: Stack, batch: str, people: list[tuple[str, str]], occupation: str,
