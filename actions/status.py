@@ -212,10 +212,18 @@ class ActionCheckStatus(StatusLookupAction):
 MAIL_WORDS = re.compile(r"[寄邮郵]|快递|快遞|mail|post|deliver|courier|express|youji|kuaidi", re.IGNORECASE)
 
 
+# A time question that names collecting or its last day is about the pickup deadline, even
+# right after a mail question ("我要快递到家" then "领证有期限吗").
+COLLECTION_DEADLINE_WORDS = re.compile(r"[领領]|期限|截止|最后|过期|過期|deadline|lingzheng|qixian", re.IGNORECASE)
+
+
 def about_mail(tracker: Tracker) -> bool:
-    """The time question is about mailing: it says so, or follows a mail question ("那要多久")."""
+    """The time question is about mailing: it says so, or follows a mail question without
+    naming what it is about ("那要多久")."""
     text = str((tracker.latest_message or {}).get("text") or "")
-    return bool(MAIL_WORDS.search(text)) or previous_topic(tracker) == "request_mail"
+    if MAIL_WORDS.search(text):
+        return True
+    return previous_topic(tracker) == "request_mail" and not COLLECTION_DEADLINE_WORDS.search(text)
 
 
 class ActionDeadline(StatusLookupAction):

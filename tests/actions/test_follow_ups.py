@@ -106,3 +106,12 @@ async def test_a_materials_question_without_a_topic_before_still_asks_the_method
         dispatcher: CollectingDispatcher, domain: dict) -> None:
     tracker = make_tracker({}, intent="ask_materials", text="要带什么", events=[user("greet"), bot("utter_greet")])
     assert await ValidateMaterialsForm().extract_pickup_method(dispatcher, tracker, domain) == {"pickup_method": None}
+
+
+async def test_a_question_naming_the_pickup_deadline_after_a_mail_question_gets_the_pickup_rule(
+        dispatcher, domain) -> None:
+    """"领证有期限吗" right after "我要快递到家" asks about collecting, not about the post."""
+    tracker = make_tracker({}, intent="ask_deadline", text="领证有期限吗", events=MAIL_QUESTION)
+    await ActionDeadline().run(dispatcher, tracker, domain)
+    said = [m.get("response") for m in dispatcher.messages]
+    assert "utter_deadline_rule" in said and "utter_deadline_mail_rule" not in said

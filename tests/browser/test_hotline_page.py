@@ -89,4 +89,4 @@ def test_a_wrong_token_asks_for_it_again(page: Page, stack: Stack):
     page.get_by_label("输入来电人的问题").fill("领证要带什么")
     page.get_by_role("button", name="查询答复").click()
     expect(page.locator("#login")).to_be_visible()
-    expect(page.locator("#login .hint")).to_contain_text("令牌无效")
+    expect(page.locator("#login .hint").filter(has_text="令牌无效")).to_be_visible()
