@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -89,9 +89,8 @@ def client_key(request: Request, settings: SettingsDep,
 ClientDep = Annotated[str, Depends(client_key)]
 
 
-def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
-    """In Redis when REDIS_URL is set (replicas count together), else in this process."""
-    limits = LookupLimits(
+def applicant_lookup_limits(settings: Settings) -> LookupLimits:
+    return LookupLimits(
         per_client=settings.lookup_limit_per_client,
         misses_per_client=settings.lookup_misses_per_client,
         misses_per_client_id=settings.lookup_misses_per_client_id,
@@ -99,6 +98,11 @@ def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
         brake_misses_per_id=settings.lookup_brake_misses_per_id,
         brake_window_seconds=settings.lookup_brake_window_seconds,
     )
+
+
+def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    """In Redis when REDIS_URL is set (replicas count together), else in this process."""
+    limits = applicant_lookup_limits(settings)
     if not settings.redis_url:
         return LookupLimiter(limits)
     import redis
@@ -110,14 +114,9 @@ def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
 
 def staff_lookup_limiter(settings: Settings) -> LookupLimiter:
     """Each signed-in agent's own allowance: a call centre behind one address is not one client."""
-    return LookupLimiter(LookupLimits(
-        per_client=settings.staff_lookup_limit_per_account,
-        misses_per_client=settings.staff_lookup_misses_per_account,
-        misses_per_client_id=settings.lookup_misses_per_client_id,
-        window_seconds=settings.lookup_window_seconds,
-        brake_misses_per_id=settings.lookup_brake_misses_per_id,
-        brake_window_seconds=settings.lookup_brake_window_seconds,
-    ))
+    return LookupLimiter(replace(applicant_lookup_limits(settings),
+                                 per_client=settings.staff_lookup_limit_per_account,
+                                 misses_per_client=settings.staff_lookup_misses_per_account))
 
 
 @dataclass
