@@ -4,14 +4,10 @@ pushed message, the mobile layout, escaping, and Rasa going away."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import http.server
 import json
 import re
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -20,6 +16,7 @@ from browser_helpers import (HOTLINE, READY, RETURNED, ask_materials, bot_bubble
 from pickup_rules.testing import make_id
 from playwright.sync_api import Page, Route, expect
 from servers import FIXED_TODAY, Stack
+from ux_helpers import serve_page
 
 # The mail form's questions (domain.yml): each turn ends with one of them.
 ASK_NAME = "请告诉我证书持有人的姓名"
@@ -193,30 +190,6 @@ def test_mobile_layout_is_full_screen_and_desktop_floats(context, stack: Stack):
     page.set_viewport_size({"width": 1280, "height": 800})
     box = page.locator(".zjc-panel").bounding_box()
     assert box["width"] == 380 and box["x"] > 800 and box["y"] > 0
-
-
-@contextlib.contextmanager
-def serve_page(html: str) -> Iterator[str]:
-    body = html.encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/page.html"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _fake_rasa(route: Route) -> None:
