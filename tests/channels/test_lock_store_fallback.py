@@ -11,23 +11,13 @@ import redis
 from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from backend.tests.redis_server import RedisServer
+from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures)
 from bot.lock_store import FallbackRedisLockStore
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.close()
-
-
 @pytest.fixture
-def stores(redis_server):
+def stores(redis_server, fresh_redis):
     """The lock stores of two Rasa processes, made as Rasa makes a custom one."""
-    if redis_server.process is None:
-        redis_server.start()
-    redis.Redis.from_url(redis_server.url).flushdb()
     config = EndpointConfig(url="127.0.0.1", type="bot.lock_store.FallbackRedisLockStore",
                             port=str(redis_server.port), db="1", key_prefix="zjcert", socket_timeout="0.5")
     return [FallbackRedisLockStore(endpoint_config=config) for _ in range(2)]

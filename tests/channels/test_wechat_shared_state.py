@@ -7,31 +7,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import redis
 from recorder import CUSTOM_SEND
 from wechat_helpers import Bot, next_msg_id, openid, reply_content, text_xml
 
-from backend.tests.redis_server import RedisServer
+from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def shared(redis_server):
-    if redis_server.process is None:
-        redis_server.start()
-    client = redis.Redis.from_url(redis_server.url)
-    client.flushdb()
-    yield client
-    client.close()
-
-
-async def test_a_retry_reaching_another_process_starts_no_second_turn(wechat, redis_server, shared):
+async def test_a_retry_reaching_another_process_starts_no_second_turn(wechat, redis_server, fresh_redis):
     first_bot, second_bot = Bot(replies=["您的证书已可领取。"]), Bot(replies=["您的证书已可领取。"])
     first = await wechat(first_bot, redis_url=redis_server.url)
     second = await wechat(second_bot, redis_url=redis_server.url)
@@ -43,14 +25,14 @@ async def test_a_retry_reaching_another_process_starts_no_second_turn(wechat, re
     assert await second.post(xml) == (200, "success")
     assert len(first_bot.received) == 1 and second_bot.received == []
     # Only the key is kept, for WeChat's retry period; no text of the message.
-    assert shared.keys("zj-cert:wechat:turn:*") == [f"zj-cert:wechat:turn:msg:{msg_id}".encode()]
-    assert 0 < shared.ttl(f"zj-cert:wechat:turn:msg:{msg_id}") <= 300
+    assert fresh_redis.keys("zj-cert:wechat:turn:*") == [f"zj-cert:wechat:turn:msg:{msg_id}".encode()]
+    assert 0 < fresh_redis.ttl(f"zj-cert:wechat:turn:msg:{msg_id}") <= 300
     # Another message goes to the process it reaches.
     await second.post(text_xml("邮寄证书", msg_id=next_msg_id(), sender=openid(21)))
     assert second_bot.texts == ["邮寄证书"]
 
 
-async def test_concurrent_deliveries_in_one_process_share_its_turn(wechat, redis_server, shared):
+async def test_concurrent_deliveries_in_one_process_share_its_turn(wechat, redis_server, fresh_redis):
     bot = Bot(replies=["好的。"], delay=0.2)
     harness = await wechat(bot, redis_url=redis_server.url)
     xml = text_xml("你好", msg_id=next_msg_id())
@@ -59,7 +41,7 @@ async def test_concurrent_deliveries_in_one_process_share_its_turn(wechat, redis
     assert all(reply_content(body)["Content"] == "好的。" for _, body in answers)
 
 
-async def test_the_processes_share_one_access_token(wechat, recorder, redis_server, shared):
+async def test_the_processes_share_one_access_token(wechat, recorder, redis_server, fresh_redis):
     bots = [Bot(replies=["已为您查询：证书正在制作中。"], delay=0.6) for _ in range(2)]
     harnesses = [await wechat(bot, redis_url=redis_server.url, reply_budget=0.2) for bot in bots]
     for n, harness in enumerate(harnesses):
@@ -68,11 +50,11 @@ async def test_the_processes_share_one_access_token(wechat, recorder, redis_serv
         await asyncio.to_thread(recorder.wait_for, CUSTOM_SEND, n + 1, 5.0)
     assert [m["touser"] for m in recorder.sent(CUSTOM_SEND)] == [openid(30), openid(31)]
     assert recorder.token_requests == 1
-    [key] = shared.keys("zj-cert:wechat:*access_token*")
-    assert 0 < shared.ttl(key) <= 7200
+    [key] = fresh_redis.keys("zj-cert:wechat:*access_token*")
+    assert 0 < fresh_redis.ttl(key) <= 7200
 
 
-async def test_without_redis_each_process_goes_on_alone(wechat, recorder, redis_server, shared):
+async def test_without_redis_each_process_goes_on_alone(wechat, recorder, redis_server, fresh_redis):
     bot = Bot(replies=["已为您查询：证书正在制作中。"], delay=0.6)
     harness = await wechat(bot, redis_url=redis_server.url, reply_budget=0.2)
     redis_server.stop()

@@ -100,23 +100,28 @@ def applicant_lookup_limits(settings: Settings) -> LookupLimits:
     )
 
 
-def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+def _limiter(settings: Settings, limits: LookupLimits, prefix: str) -> LookupLimiter | RedisLookupLimiter:
     """In Redis when REDIS_URL is set (replicas count together), else in this process."""
-    limits = applicant_lookup_limits(settings)
     if not settings.redis_url:
         return LookupLimiter(limits)
     import redis
 
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_seconds,
                                   socket_connect_timeout=settings.redis_timeout_seconds)
-    return RedisLookupLimiter(client, limits)
+    return RedisLookupLimiter(client, limits, prefix=prefix)
 
 
-def staff_lookup_limiter(settings: Settings) -> LookupLimiter:
-    """Each signed-in agent's own allowance: a call centre behind one address is not one client."""
-    return LookupLimiter(replace(applicant_lookup_limits(settings),
-                                 per_client=settings.staff_lookup_limit_per_account,
-                                 misses_per_client=settings.staff_lookup_misses_per_account))
+def lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    return _limiter(settings, applicant_lookup_limits(settings), "zj-cert:lookup")
+
+
+def staff_lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    """Each signed-in agent's own allowance: a call centre behind one address is not one client.
+    Its own keys: an agent's misses do not brake an applicant's look-ups, as in memory."""
+    return _limiter(settings, replace(applicant_lookup_limits(settings),
+                                      per_client=settings.staff_lookup_limit_per_account,
+                                      misses_per_client=settings.staff_lookup_misses_per_account),
+                    "zj-cert:staff-lookup")
 
 
 @dataclass
