@@ -11,7 +11,6 @@ from sqlalchemy.orm import sessionmaker
 from app.api.deps import lookup_limiter, staff_lookup_limiter
 from app.api.main import api_router
 from app.api.routes import pages
-from app.core.access_log import install_query_secret_filter
 from app.core.config import Settings, get_settings
 from app.core.db import engine_for
 from app.core.edge import EdgeGuard, SecurityHeaders
@@ -35,7 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         install_id_masking()
-        install_query_secret_filter()
         dispatcher = notice_dispatcher(settings)
         task = (asyncio.create_task(dispatcher.run_forever(settings.notify_poll_seconds))
                 if dispatcher else None)

@@ -5,20 +5,24 @@ standing alone, so certificate numbers of 16 or 22 characters stay readable).
 `mask_for_log` masks every run of 15 or more digits, whatever stands around it: logs
 print IDs inside URLs (`%20330106…`), after letters, behind JSON escapes (`\\u8bc1330106…`),
 and first-generation 15-digit numbers. It also masks mobile numbers (138****0000), the
-values of `token=`, `access_token=` and other `…token=` parameters and `Bearer` credentials (access logs
-print query strings), and the row values PostgreSQL quotes in an error's DETAIL
-(`Key (…)=(…)`, `Failing row contains (…)`). `MaskingFilter` applies it to every log record.
+values of `token=`, `access_token=` and other `…token=` parameters (keys compared decoded too:
+`tok%65n=`) and `Bearer` credentials (access logs print query strings: the contact form's link
+carries its token, so the link keeps working and the log keeps the path alone), and the row
+values PostgreSQL quotes in an error's DETAIL (`Key (…)=(…)`, `Failing row contains (…)`). `MaskingFilter` applies it to every log record.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
 _LONG_DIGIT_RUN = re.compile(r"\d{14,}[\dXx]")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 _CREDENTIAL = re.compile(r"(?i)((?<![a-z0-9])[a-z_]*token=|\bbearer\s+)[^\s&\"'#,;)]+")
+# A query parameter whose key only decodes to `…token` (`?tok%65n=…`): servers read it so.
+_QUERY_PAIR = re.compile(r"(?P<lead>[?&])(?P<key>[^=&#\s\"]*%[^=&#\s\"]*)=(?P<value>[^&#\s\"]*)")
 _ROW_VALUES = re.compile(r"(Key \([^)\n]*\)=|Failing row contains )\([^\n]*\)")
 
 
@@ -34,10 +38,17 @@ def mask_ids_in_text(text: str) -> str:
     return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
 
 
+def _encoded_credential(match: re.Match[str]) -> str:
+    if not unquote(match["key"]).lower().endswith("token"):
+        return match[0]
+    return f"{match['lead']}{match['key']}=***"
+
+
 def mask_for_log(text: str) -> str:
     text = _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group(0)), text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}***", text)
+    text = _QUERY_PAIR.sub(_encoded_credential, text)
     return _ROW_VALUES.sub(lambda m: f"{m.group(1)}(…)", text)
 
 

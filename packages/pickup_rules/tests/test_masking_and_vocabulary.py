@@ -39,6 +39,8 @@ def test_logs_mask_every_long_number(line: str) -> None:
      "Zr8_kq-2LwX", "contact-form?token=***"),
     ("POST /conversations/u1/trigger_intent?output_channel=wechat&token=s3cr3t", "s3cr3t", "output_channel=wechat"),
     ("Authorization: Bearer eyJhbGciOi.eyJ1c2VyIjp7.sig", "eyJhbGciOi", "Bearer ***"),
+    ('"GET /api/v1/applications/SQ1/contact-form?x=1&tok%65n=Fq9zW1xY HTTP/1.1" 404', "Fq9zW1xY", "&tok%65n=***"),
+    ('"GET /api/v1/applications/SQ1/contact-form?Access_%54oken=Fq9zW1xY HTTP/1.1" 404', "Fq9zW1xY", "?Access_%54oken=***"),
     ("phone=13905710000 address=…", "13905710000", "139****0000"),
     ("电话 139-0571-0000，备用 139 0571 0001", "0571", "139****0000"),
     ('DETAIL:  Key (channel, conversation_id, id_number)=(socketio, c1, 33010619900101001X) already exists.',
