@@ -1,6 +1,7 @@
 """Pages and static files of web/: the embeddable chat widget (/widget/widget.js), its
-demo page (/demo), the hotline agents' guide (/hotline), the staff console (/staff) and the
-API's own page (/docs).
+demo page (/demo), the hotline agents' guide (/hotline), the staff console (/staff), the
+签收单 it prints for an organisation (/staff/applications/{number}/receipt) and the API's own
+page (/docs).
 Only the files listed here are served; the socket.io browser client comes from
 `npm install --prefix web`. Each page names what it may load (Content-Security-Policy)."""
 
@@ -13,10 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
-from app.api.deps import SettingsDep
+from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.params import ApplicationNumber
 from app.core.config import REPO_ROOT
 from app.core.csp import connect_sources, inline_hashes, policy
 from app.core.errors import not_found
+from app.services.applications import application_by_number
+from app.services.documents import render_receipt
+from app.services.work_queue import application_office_code
 
 WEB_DIR = REPO_ROOT / "web"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
@@ -66,22 +71,39 @@ def demo(settings: SettingsDep) -> HTMLResponse:
     return HTMLResponse(page, headers={**NO_CACHE, "Content-Security-Policy": csp})
 
 
+# The hotline agent and the staff console: own scripts and styles, calls to this origin only.
+OWN_PAGE_CSP = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
+                      form_action="'self'")
+
+
+def _own_page(relative: str) -> HTMLResponse:
+    return HTMLResponse((WEB_DIR / relative).read_text(encoding="utf-8"),
+                        headers={**NO_CACHE, "Content-Security-Policy": OWN_PAGE_CSP})
+
+
 @router.get("/hotline", response_class=HTMLResponse)
 def hotline() -> HTMLResponse:
-    # The agent types the staff token here: own scripts only, calls to this origin only.
-    csp = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
-                 form_action="'self'")
-    return HTMLResponse((WEB_DIR / "hotline" / "index.html").read_text(encoding="utf-8"),
-                        headers={**NO_CACHE, "Content-Security-Policy": csp})
+    """The agent signs in or types the staff token here."""
+    return _own_page("hotline/index.html")
 
 
 @router.get("/staff", response_class=HTMLResponse)
 def staff_console() -> HTMLResponse:
-    """The staff console: its own ES modules and styles, calls to this origin only, no framing."""
-    csp = policy(script_src="'self'", style_src="'self'", connect_src="'self'", img_src="'self' data:",
-                 form_action="'self'")
-    return HTMLResponse((WEB_DIR / "console" / "index.html").read_text(encoding="utf-8"),
-                        headers={**NO_CACHE, "Content-Security-Policy": csp})
+    return _own_page("console/index.html")
+
+
+@router.get("/staff/applications/{number}/receipt", response_class=HTMLResponse)
+def organization_receipt(number: ApplicationNumber, session: SessionDep, principal: PrincipalDep) -> HTMLResponse:
+    """The 签收单 of an organisation's application, print-ready A4, for a signed-in account of its
+    office (or the staff token); the console's 打印签收单 opens it."""
+    app = application_by_number(session, number)
+    principal.check_office(application_office_code(session, app))
+    if app.kind != "organization":
+        raise not_found("只有单位领取的申请有签收单。")
+    page = render_receipt(session, app)
+    csp = policy(style_src=inline_hashes(page, "style"), script_src=inline_hashes(page, "script"),
+                 img_src="'self' data:")
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
 @router.get("/docs", response_class=HTMLResponse)
