@@ -116,6 +116,12 @@ def test_bad_holiday_file_is_rejected_and_changes_nothing(client, staff, body):
     assert client.get("/api/v1/holidays/2027").json()["known"] is False
 
 
+def test_a_date_twice_is_named(client, staff):
+    body = {**HOLIDAYS_2027, "days": HOLIDAYS_2027["days"] + [{"date": "2027-01-04", "type": "workday", "name": "x"}]}
+    response = client.put("/api/v1/staff/holidays/2027", json=body, headers=staff)
+    assert response.json()["details"] == {"dates": ["2027-01-04"]} and "重复" in response.json()["message"]
+
+
 def test_holiday_year_mismatch_and_token(client, staff):
     assert client.put("/api/v1/staff/holidays/2028", json=HOLIDAYS_2027, headers=staff).status_code == 422
     assert client.put("/api/v1/staff/holidays/2027", json=HOLIDAYS_2027).status_code == 401

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -38,14 +39,6 @@ class HolidayFile(BaseModel):
     source: str = Field(min_length=1, max_length=300)
     days: list[HolidayDay]
 
-    @field_validator("days")
-    @classmethod
-    def _unique_days(cls, days: list[HolidayDay]) -> list[HolidayDay]:
-        seen = [d.date for d in days]
-        if len(seen) != len(set(seen)):
-            raise ValueError("duplicate date")
-        return days
-
 
 def parse_holiday_file(data: Any) -> HolidayFile:
     try:
@@ -58,6 +51,11 @@ def parse_holiday_file(data: Any) -> HolidayFile:
     if wrong_year:
         raise AppError(422, "invalid_holiday_file", "节假日文件中有日期不属于所声明的年份。",
                        details={"dates": wrong_year})
+    seen = Counter(d.date.isoformat() for d in parsed.days)
+    twice = sorted(day for day, count in seen.items() if count > 1)
+    if twice:
+        raise AppError(422, "invalid_holiday_file", "节假日文件中有日期重复出现，每个日期只能写一次。",
+                       details={"dates": twice})
     return parsed
 
 
