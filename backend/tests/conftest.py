@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures of every module)
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker

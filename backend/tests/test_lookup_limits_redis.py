@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import redis
-from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures)
 
 from app.api.deps import lookup_limiter, staff_lookup_limiter
 from app.core.config import Settings

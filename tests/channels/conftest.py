@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import aiohttp
 import pytest
+from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures of every module)
 from recorder import Recorder
 from sanic import Sanic
 from wechat_helpers import AES_KEY, APPID, ROUTE, SECRET, TOKEN, Bot, Harness, project_domain

@@ -11,7 +11,6 @@ import redis
 from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures)
 from bot.lock_store import FallbackRedisLockStore
 
 

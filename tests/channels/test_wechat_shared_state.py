@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from recorder import CUSTOM_SEND
 from wechat_helpers import Bot, next_msg_id, openid, reply_content, text_xml
-
-from pickup_rules.testing_servers import fresh_redis, redis_server  # noqa: F401 (fixtures)
 
 
 async def test_a_retry_reaching_another_process_starts_no_second_turn(wechat, redis_server, fresh_redis):
