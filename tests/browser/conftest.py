@@ -81,10 +81,9 @@ def browser(stack: Stack):
             browser.close()
 
 
-@pytest.fixture
-def context(browser, request: pytest.FixtureRequest):
-    """A fresh profile per test (empty localStorage); console messages kept for the report."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+def _profile(browser, request: pytest.FixtureRequest, viewport: dict) -> Iterator:
+    """A fresh profile (empty localStorage); console messages kept for the report."""
+    context = browser.new_context(locale="zh-CN", viewport=viewport)
     context.set_default_timeout(30_000)
     console: list[str] = []
     request.node._browser_console = console
@@ -94,6 +93,17 @@ def context(browser, request: pytest.FixtureRequest):
         yield context
     finally:
         context.close()
+
+
+@pytest.fixture
+def context(browser, request: pytest.FixtureRequest):
+    yield from _profile(browser, request, {"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def desk(browser, request: pytest.FixtureRequest):
+    """The staff console's office screen: 1366×768."""
+    yield from _profile(browser, request, {"width": 1366, "height": 768})
 
 
 @pytest.fixture

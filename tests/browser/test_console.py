@@ -14,20 +14,13 @@ import time
 import pytest
 import requests
 from browser_helpers import READY, READY_MASKED, ask_materials, bot_bubbles, open_demo, say, session_id, tracker_events
+from console_helpers import PASSWORD, csv_file, go, published_list, shot, sign_in, staff_headers
 from pickup_rules.testing import older_holders
-from playwright.sync_api import Page, expect
-from servers import FIXED_TODAY, REPO, Stack, staff_user
+from playwright.sync_api import expect
+from servers import FIXED_TODAY, Stack, staff_user
 
-PASSWORD = "console browser walk 2026"
-SHOTS = REPO / "docs" / "screenshots"
-VIEWPORT = {"width": 1366, "height": 768}
 ANNOUNCEMENT = "证书领取通知已发布"
-HEADER = "姓名,身份证号,证书编号,职业,等级,鉴定批次号"
 FALLBACK_THRESHOLD = 0.4
-
-
-def _staff(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.staff_token}"}
 
 
 @pytest.fixture(scope="module")
@@ -37,44 +30,8 @@ def accounts(stack: Stack) -> None:
         staff_user(stack, username, role, office, PASSWORD)
 
 
-@pytest.fixture
-def desk(browser, request):
-    """A 1366×768 office screen, its own profile."""
-    context = browser.new_context(locale="zh-CN", viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    console: list[str] = []
-    request.node._browser_console = console
-    context.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-def sign_in(page: Page, stack: Stack, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{stack.backend.url}/staff")
-    expect(page.locator("#sign-in")).to_be_visible()  # the page has asked whether anyone is signed in
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_label("密码").press("Enter")  # keyboard-first: Enter submits
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
-
-
-def go(page: Page, view: str) -> None:
-    page.locator(f'#nav button[data-view="{view}"]').click()
-    expect(page.locator("#view h2")).to_be_visible()
-
-
-def _csv(rows: list[str]) -> dict:
-    return {"name": "公布名单.csv", "mimeType": "text/csv", "buffer": "\n".join([HEADER, *rows]).encode("utf-8")}
-
-
 def _stats(stack: Stack, start: str, end: str) -> dict:
-    response = requests.get(f"{stack.backend.url}/api/v1/staff/statistics", headers=_staff(stack), timeout=30,
+    response = requests.get(f"{stack.backend.url}/api/v1/staff/statistics", headers=staff_headers(stack), timeout=30,
                             params={"start": start, "end": end, "office_code": "330100"})
     response.raise_for_status()
     return response.json()
@@ -103,7 +60,7 @@ def test_the_walk_from_import_to_statistics(desk, browser, stack: Stack, account
     broken_id = third[1][:-1] + ("0" if third[1][-1] != "0" else "1")  # a wrong check digit
     go(page, "import")
     page.get_by_label("领证机构").select_option("330100")
-    page.get_by_label("名单文件").set_input_files(_csv([rows[0], rows[1], rows[2].replace(third[1], broken_id)]))
+    page.get_by_label("名单文件").set_input_files(csv_file([rows[0], rows[1], rows[2].replace(third[1], broken_id)]))
     page.get_by_role("button", name="预览（不写入）").click()
     refused = page.locator("#import-result")
     expect(refused.locator(".error")).to_contain_text("整份文件未导入")
@@ -113,7 +70,7 @@ def test_the_walk_from_import_to_statistics(desk, browser, stack: Stack, account
     assert broken_id not in page.content()
     shot(page, "console-import-refused.png")
 
-    page.get_by_label("名单文件").set_input_files(_csv(rows))
+    page.get_by_label("名单文件").set_input_files(csv_file(rows))
     page.get_by_role("button", name="预览（不写入）").click()
     expect(page.locator("#import-result .ok")).to_contain_text("将导入 3 本证书")
     page.locator("#import-confirm").click()
@@ -287,7 +244,7 @@ def test_the_hotline_page_looks_up_through_the_agents_own_account(desk, stack: S
     assert id_number not in page.content()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        rows = requests.get(f"{stack.backend.url}/api/v1/staff/audit", headers=_staff(stack), timeout=30,
+        rows = requests.get(f"{stack.backend.url}/api/v1/staff/audit", headers=staff_headers(stack), timeout=30,
                             params={"action": "staff_status_lookup", "actor": "hz.console"}).json()["entries"]
         if rows:
             break
@@ -299,14 +256,7 @@ def test_the_counter_records_a_walk_in_proxy_once(desk, stack: Stack, accounts):
     holder, proxy = older_holders(2, seed=int(time.time()) % 10_000 + 40_000)
     batch = f"浙鉴2026第{int(time.time()) % 1000}批"
     certificate_no = f"1533000000{int(time.time()) % 1_000_000:06d}"
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=_staff(stack), timeout=30,
-                             data={"office_code": "330110"}, files={"file": (
-                                 "list.csv", f"{HEADER}\n{holder[0]},{holder[1]},{certificate_no},育婴员,四级,{batch}"
-                                 .encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30,
-                              json={"office_code": "330110", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert published.status_code == 201, published.text
+    published_list(stack, "330110", [f"{holder[0]},{holder[1]},{certificate_no},育婴员,四级,{batch}"], FIXED_TODAY)
 
     page = desk.new_page()
     sign_in(page, stack, "yh.console")

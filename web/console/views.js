@@ -195,21 +195,6 @@ async function publishView(root, ctx) {
 
 const KINDS = { mail: "邮寄", proxy: "委托代领", organization: "单位领取" };
 
-function printReceipt(app) {
-  const sheet = el("section", { class: "receipt", id: "receipt" },
-    el("h2", { text: "技能人员国家职业资格证书签收单" }),
-    el("p", { text: `申请编号：${app.number}　单位：${app.organization_name || ""}` }),
-    el("p", { text: `鉴定批次号：${app.batch ? app.batch.batch_no : ""}　职业：${app.batch ? app.batch.occupation : ""}　等级：${app.batch ? app.batch.level : ""}` }),
-    el("p", { text: `领取证书 ______ 本，发证名册 ______ 份（申请人数：${app.headcount || ""}）。核对无误。` }),
-    el("p", { text: "领取人（签名）：__________　联系电话：__________　日期：____年__月__日" }),
-    el("p", { text: "经办人（签名）：__________　联系电话：__________　日期：____年__月__日" }));
-  document.body.appendChild(sheet);
-  const cleanup = () => { sheet.remove(); window.removeEventListener("afterprint", cleanup); };
-  window.addEventListener("afterprint", cleanup);
-  window.print();
-  return sheet;
-}
-
 function actionPanel(app, ctx, reload) {
   const box = el("div", { class: "actions", id: `actions-${app.number}` });
   const message = el("div", { "aria-live": "polite" });
@@ -220,7 +205,10 @@ function actionPanel(app, ctx, reload) {
     el("p", { text: "进度：" + app.steps.map((s) => `${s.label}（${s.at.slice(0, 10)}）`).join(" → ") }),
   ];
   if (app.kind === "organization") {
-    rows.push(el("button", { type: "button", class: "secondary", text: "打印签收单", onclick: () => printReceipt(app) }));
+    // The 签收单 is a page of its own (the backend fills the roster), printed on A4 from there.
+    rows.push(el("p", {}, `单位：${app.organization_name}　人数：${app.headcount}　来领日期：${app.visit_date || "—"}　`,
+      el("a", { class: "button secondary", id: `receipt-${app.number}`, target: "_blank", rel: "noopener",
+        href: `/staff/applications/${encodeURIComponent(app.number)}/receipt`, text: "打印签收单" })));
   }
   if (!ctx.me.read_only && app.next_states.length) {
     const choice = el("select", { "aria-label": "下一步" }, app.next_states.map((s) => el("option", { value: s.state, text: s.label })));
@@ -436,40 +424,76 @@ async function statsView(root, ctx) {
 
 // -- 节假日 --------------------------------------------------------------------------------
 
+const HOLIDAY_FIELDS = { date: "日期", type: "类型", name: "名称", year: "年份", source: "来源", days: "日期列表" };
+
+// The backend's refusal of a file, with what it names: the entries (days.3.date → 第4条的日期) or dates.
+function holidayFileRefusal(data, chosenYear, fileYear) {
+  const details = data.details || {};
+  const items = (details.fields || []).map((f) => {
+    const parts = f.split(".");
+    const index = parts[0] === "days" && parts.length > 1 ? `第${Number(parts[1]) + 1}条的` : "";
+    return `${index}${HOLIDAY_FIELDS[parts[parts.length - 1]] || parts[parts.length - 1]}`;
+  }).concat(details.dates || []);
+  return el("div", { class: "error", role: "alert" }, el("p", { text: `${data.message}未作任何改动。` }),
+    items.length ? el("p", { text: `有问题的项：${items.join("、")}` }) : null,
+    fileYear !== chosenYear ? el("p", { text: `所选年份：${chosenYear}；文件中的年份：${fileYear ?? "（未写）"}` }) : null);
+}
+
 async function holidaysView(root, ctx) {
   const today = await serverToday();
   const thisYear = Number(today.slice(0, 4));
   const out = el("div", { id: "holidays-result", "aria-live": "polite" });
-  const message = el("div", { "aria-live": "polite" });
+  const message = el("div", { id: "holidays-message", "aria-live": "polite" });
   async function load() {
     const years = [thisYear - 1, thisYear, thisYear + 1, thisYear + 2];
     const answers = await Promise.all(years.map((y) => get(`/holidays/${y}`)));
     const failed = answers.find((a) => !a.ok);
     if (failed) { show(out, alertBox(failed.data.message)); return; }
     const firstUnknown = answers.find((a) => !a.data.known);
-    show(out, 
+    show(out,
       firstUnknown ? el("p", { class: "warning", id: "holidays-estimated", text: `${firstUnknown.data.year}年起的节假日和调休安排尚未载入：凡期限跨入这些年份，系统按周末推算并标为“预估”，直到载入国务院公布的安排。` })
                    : okBox("近几年的节假日安排均已载入，期限不再是预估。"),
-      table(["年份", "来源", "状态", "载入的调整天数"], answers.map((a) => el("tr", { class: a.data.known ? null : "estimated" },
+      table(["年份", "来源", "状态", "载入的调整天数"], answers.map((a) => el("tr", { class: a.data.known ? null : "estimated", "data-year": a.data.year },
         el("td", { text: a.data.year }),
         el("td", { text: a.data.source === "overrides" ? `载入的文件：${a.data.override_source}` : (a.data.source === "chinesecalendar" ? "内置日历" : "无") }),
-        el("td", { text: a.data.known ? "已知" : "未知（期限为预估）" }), el("td", { text: a.data.days.length })))));
+        el("td", { class: "known", text: a.data.known ? "已知" : "未知（期限为预估）" }), el("td", { text: a.data.days.length })))));
   }
-  const year = el("input", { type: "number", id: "holidays-year", min: 2000, max: 2100, value: thisYear + 1 });
+
+  // 期限试算: the backend's count, so staff see a date leave "预估" once its year is loaded.
+  const start = el("input", { type: "date", id: "due-start", required: true, value: `${thisYear}-12-25` });
+  const days = el("input", { type: "number", id: "due-days", min: 1, max: 60, required: true, value: 10 });
+  const dueOut = el("div", { id: "due-result", "aria-live": "polite" }, empty("输入起算日期和工作日数，试算最后一天。"));
+  const dueForm = el("form", { id: "due-form", class: "row" }, field("起算日期（当日不计入）", start), field("工作日数", days),
+    el("button", { type: "submit", text: "试算" }));
+  async function due() {
+    const result = await get("/working-days/due", { start: start.value, days: days.value });
+    if (!handle(result, ctx, dueOut)) { return; }
+    show(dueOut, el("p", { class: result.data.estimated ? "warning" : "ok", id: "due-date",
+      text: `${result.data.start} 起 ${result.data.days} 个工作日，最后一天：${result.data.due}` +
+            (result.data.estimated ? "（预估：期间内有年份的节假日安排未知）" : "（按已知的节假日安排）") }));
+  }
+  dueForm.addEventListener("submit", (event) => { event.preventDefault(); due(); });
+
+  const year = el("input", { type: "number", id: "holidays-year", min: 2000, max: 2100, required: true, value: thisYear + 1 });
   const file = el("input", { type: "file", id: "holidays-file", accept: ".json,application/json", required: true });
   const form = el("form", { id: "holidays-form", class: "row" }, field("年份", year), field("安排文件（JSON）", file), el("button", { type: "submit", text: "上传" }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!file.files.length) { show(message, alertBox("请选择安排文件。")); return; }
     let body;
-    try { body = JSON.parse(await file.files[0].text()); } catch (e) { show(message, alertBox("文件不是有效的 JSON。")); return; }
-    const result = await put(`/staff/holidays/${Number(year.value)}`, body);
-    if (!handle(result, ctx, message)) { return; }
+    try { body = JSON.parse(await file.files[0].text()); } catch (e) { show(message, alertBox("文件不是有效的 JSON，未作任何改动。")); return; }
+    const chosen = Number(year.value);
+    const result = await put(`/staff/holidays/${chosen}`, body);
+    if (result.status === 401) { ctx.expired(); return; }
+    if (!result.ok) { show(message, holidayFileRefusal(result.data, chosen, body && body.year)); return; }
     show(message, okBox(`已载入${result.data.year}年的安排：${result.data.days}天（${result.data.source}）。`));
     await load();
+    if (dueOut.querySelector("#due-date")) { await due(); }
   });
   root.append(el("h2", { text: "节假日安排" }),
     el("p", { class: "hint", text: "文件格式：{\"year\": 2027, \"source\": \"国务院办公厅通知\", \"days\": [{\"date\": \"2027-01-01\", \"type\": \"holiday\", \"name\": \"元旦\"}, …]}；type 为 holiday（放假）或 workday（调休上班）。" }),
-    ctx.me.role === "province" ? form : el("p", { class: "hint", text: "节假日安排由省级账号载入。" }), message, out);
+    ctx.me.role === "province" ? form : el("p", { class: "hint", text: "节假日安排由省级账号载入。" }), message, out,
+    el("h3", { text: "期限试算" }), dueForm, dueOut);
   await load();
 }
 
