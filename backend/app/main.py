@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
-from app.api.deps import lookup_limiter, staff_lookup_limiter
+from app.api.deps import lookup_limiter, sign_in_limiter, staff_lookup_limiter
 from app.api.main import api_router
 from app.api.routes import pages
 from app.core.config import Settings, get_settings
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.lookup_limiter = lookup_limiter(settings)
     app.state.staff_lookup_limiter = staff_lookup_limiter(settings)
+    app.state.sign_in_limiter = sign_in_limiter(settings)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(pages.router)

@@ -124,6 +124,17 @@ def staff_lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimit
                     "zj-cert:staff-lookup")
 
 
+# Wrong sign-ins one address may make in 15 minutes, whatever names it tries. The per-name
+# lock-out stops the guessing of one password; this stops one address walking through names
+# (or locking every colleague out). The answer names no account: nothing to enumerate.
+SIGN_IN_LIMITS = LookupLimits(per_client=300, misses_per_client=20, misses_per_client_id=20,
+                              window_seconds=15 * 60, brake_misses_per_id=10**9, brake_window_seconds=15 * 60)
+
+
+def sign_in_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
+    return _limiter(settings, SIGN_IN_LIMITS, "zj-cert:sign-in")
+
+
 @dataclass
 class LookupGuard:
     """A look-up let through; `missed()` when the name and ID number matched nothing."""
@@ -145,3 +156,13 @@ def enforce_lookup_limits(request: Request, client: str, id_number: str, *,
         raise AppError(429, "too_many_requests", "查询过于频繁，请稍后再试。",
                        headers={"Retry-After": str(math.ceil(wait))})
     return LookupGuard(limiter, client, id_number)
+
+
+def admit_sign_in(request: Request, client: str, username: str) -> LookupGuard:
+    """Refuses an address over its wrong sign-ins; `missed()` on each refusal it gets."""
+    limiter: LookupLimiter | RedisLookupLimiter = request.app.state.sign_in_limiter
+    wait = limiter.admit(client, username.strip().lower())
+    if wait is not None:
+        raise AppError(429, "sign_in_throttled", "此网络的登录失败次数过多，请稍后再试。",
+                       headers={"Retry-After": str(math.ceil(wait))})
+    return LookupGuard(limiter, client, username.strip().lower())

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import ClientDep, PrincipalDep, SessionDep, SettingsDep, admit_sign_in
 from app.api.params import DB_INT_MAX
 from app.core.errors import AppError, error_responses
 from app.core.staff_session import COOKIE_NAME, cookie_value, csrf_token, signing_key, token_from_cookie
@@ -37,14 +37,18 @@ def _whoami(session: SessionDep, principal: Principal, csrf: str | None) -> dict
 
 
 @router.post("/session", responses=error_responses(400, 401, 413, 422, 429))
-def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, response: Response) -> dict:
+def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, response: Response,
+                   request: Request, client: ClientDep) -> dict:
     """Sign in: an HttpOnly, SameSite=Strict cookie (Secure outside development) and the
     `csrf_token` every unsafe request made with the cookie must carry in `X-CSRF-Token`.
     Five wrong passwords in 15 minutes lock the name for 15 minutes (`sign_in_locked`, 429),
-    whether or not an account has it."""
+    whether or not an account has it; twenty refused sign-ins from one address in 15 minutes,
+    whatever the names, refuse that address (`sign_in_throttled`, 429)."""
+    guard = admit_sign_in(request, client, body.username)
     try:
         account, token = sign_in(session, body.username, body.password)
     except AppError as exc:
+        guard.missed()
         audit.record(session, actor="anonymous", action="staff_sign_in_refused", target=body.username,
                      detail={"code": exc.code})
         session.commit()
