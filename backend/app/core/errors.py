@@ -13,13 +13,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 class AppError(Exception):
     def __init__(self, status: int, code: str, message: str, *, details: object = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, keep_writes: bool = False) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
         self.headers = headers
+        # The request's unit of work commits what the handler recorded before refusing.
+        self.keep_writes = keep_writes
+
+    def keeping_writes(self) -> AppError:
+        """The same refusal, with the request's writes kept (the services' errors are shared
+        constants: never changed in place)."""
+        return AppError(self.status, self.code, self.message, details=self.details,
+                        headers=self.headers, keep_writes=True)
 
 
 def not_found(message: str = "未找到相关记录。") -> AppError:

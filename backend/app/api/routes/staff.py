@@ -73,15 +73,15 @@ def import_published_list(
         result = import_list(session, filename=filename, data=data, office=office, exam_type=exam_type,
                              blanks_arrived_on=blanks_arrived_on, today=today, dry_run=dry_run)
     except AppError as exc:
-        if dry_run:  # a preview that finds bad rows is a preview all the same
-            session.rollback()
-            audit.record(session, actor=actor, action="list_previewed", target=target,
-                         detail=preview_refused_detail(exc, filename))
-            session.commit()
-        raise
+        if not dry_run:
+            raise
+        # A preview that finds bad rows is a preview all the same: its audit row is kept.
+        session.rollback()
+        audit.record(session, actor=actor, action="list_previewed", target=target,
+                     detail=preview_refused_detail(exc, filename))
+        raise exc.keeping_writes() from None
     audit.record(session, actor=actor, action="list_previewed" if dry_run else "list_imported",
                  target=target, detail=audit_detail(result, filename))
-    session.commit()
     if dry_run:
         response.status_code = 200
     return result_public(result)
@@ -105,7 +105,6 @@ def publish_notice(body: NoticeRequest, session: SessionDep, principal: Principa
                  detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos),
                          "subscribers_queued": queued,
                          "warnings": [w["code"] for w in publication.warnings]})
-    session.commit()
     return {**notice_public(session, notice, calendar, today), "subscribers_queued": queued,
             "warnings": publication.warnings}
 
@@ -194,7 +193,6 @@ def export_statistics(session: SessionDep, principal: PrincipalDep, start: Annot
     audit.record(session, actor=principal.name, action="statistics_exported",
                  detail={"start": start.isoformat(), "end": end.isoformat(), "format": format,
                          "office_code": office_code})
-    session.commit()
     if format == "json":
         return Response(json.dumps(stats, ensure_ascii=False), media_type="application/json")
     if format == "xlsx":
@@ -216,7 +214,6 @@ def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: Sessi
     replace_year(session, holidays)
     audit.record(session, actor=actor, action="holidays_loaded", target=str(year),
                  detail={"days": len(holidays.days), "source": holidays.source})
-    session.commit()
     return {"year": year, "days": len(holidays.days), "source": holidays.source}
 
 
@@ -227,7 +224,6 @@ def load_offices(body: Annotated[list[OfficeRecord], Body()], session: SessionDe
     actor = principal.name
     count = upsert_offices(session, body)
     audit.record(session, actor=actor, action="offices_loaded", detail={"offices": count})
-    session.commit()
     return {"offices": count}
 
 
@@ -277,7 +273,6 @@ def unanswered(session: SessionDep, principal: PrincipalDep, settings: SettingsD
                                      threshold=settings.nlu_fallback_threshold,
                                      since=since) if settings.rasa_events_url else []
     audit.record(session, actor=principal.name, action="unanswered_viewed", detail={"weeks": weeks})
-    session.commit()
     # `configured` false: no RASA_EVENTS_URL, so nothing can be counted (the page says so).
     return {"weeks": weeks, "threshold": settings.nlu_fallback_threshold,
             "configured": bool(settings.rasa_events_url), **weekly_report(questions)}

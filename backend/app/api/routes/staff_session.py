@@ -45,12 +45,11 @@ def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, res
     try:
         account, token = sign_in(session, body.username, body.password)
     except AppError as exc:
+        # The failure counted (five lock the name) and its audit row stay.
         audit.record(session, actor="anonymous", action="staff_sign_in_refused", target=body.username,
                      detail={"code": exc.code})
-        session.commit()
-        raise
+        raise exc.keeping_writes() from None
     audit.record(session, actor=account.username, action="staff_signed_in")
-    session.commit()
     key = signing_key(settings.staff_token)
     response.set_cookie(COOKIE_NAME, cookie_value(key, token), max_age=int(SESSION_LIFETIME.total_seconds()),
                         path="/", httponly=True, samesite="strict",
@@ -75,7 +74,6 @@ def delete_session(request: Request, principal: PrincipalDep, session: SessionDe
     if token:
         sign_out(session, token)
     audit.record(session, actor=principal.name, action="staff_signed_out")
-    session.commit()
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict",
                            secure=settings.environment != "development")
