@@ -47,7 +47,13 @@ def unit_of_work(session: Annotated[Session, Depends(get_session, scope="functio
     except BaseException:
         session.rollback()
         raise
-    session.commit()
+    try:
+        session.commit()
+    except BaseException:
+        # SQLite keeps the transaction open after a failed COMMIT (busy, disk full): ended here
+        # before the connection goes back to the pool.
+        session.rollback()
+        raise
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
