@@ -7,16 +7,19 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pickup_rules import ErrorCode
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class AppError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, details: object = None,
+    """A refusal. Its code must be one of `pickup_rules.ErrorCode` (a ValueError otherwise)."""
+
+    def __init__(self, status: int, code: ErrorCode | str, message: str, *, details: object = None,
                  headers: dict[str, str] | None = None, keep_writes: bool = False) -> None:
         super().__init__(code)
         self.status = status
-        self.code = code
+        self.code = ErrorCode(code)
         self.message = message
         self.details = details
         self.headers = headers
@@ -51,7 +54,7 @@ def csrf_refused() -> AppError:
 class ErrorBody(BaseModel):
     """The one error shape, as the OpenAPI description shows it for every refusal."""
 
-    code: str = Field(description="stable snake_case code, e.g. not_found, invalid_request")
+    code: ErrorCode = Field(description="stable snake_case code (pickup_rules.ErrorCode)")
     message: str = Field(description="Chinese, fit for an applicant")
     details: Any = Field(default=None, description="what the code needs said: the refused field, the options")
 
@@ -74,7 +77,7 @@ ERROR_STATUSES: dict[int, str] = {
 
 def error_responses(*statuses: int, html_route: bool = False) -> dict[int | str, dict[str, Any]]:
     if html_route:  # FastAPI would file the model under the page's text/html: spelt out as JSON
-        content = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         return {status: {"description": ERROR_STATUSES[status], "content": content} for status in statuses}
     return {status: {"model": ErrorBody, "description": ERROR_STATUSES[status]} for status in statuses}
 
@@ -88,8 +91,8 @@ _HTTP_CODES = {
 }
 
 
-def error_body(code: str, message: str, details: object = None) -> dict:
-    body: dict[str, object] = {"code": code, "message": message}
+def error_body(code: ErrorCode | str, message: str, details: object = None) -> dict:
+    body: dict[str, object] = {"code": ErrorCode(code).value, "message": message}
     if details is not None:
         body["details"] = details
     return body

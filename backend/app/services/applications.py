@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 
+from pickup_rules import ErrorCode
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -145,7 +146,7 @@ def create_application(session: Session, request: MailApplication | ProxyApplica
     except (IntegrityError, AppError) as exc:
         # A concurrent retry may have won the race: its row holds the key (IntegrityError), or
         # it committed after our replay check, so that the certificate looked taken.
-        if isinstance(exc, AppError) and exc.code != "duplicate_application":
+        if isinstance(exc, AppError) and exc.code != ErrorCode.DUPLICATE_APPLICATION:
             raise
         session.rollback()
         replay = _replay(session, key, fingerprint)

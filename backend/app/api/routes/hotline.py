@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from app import answers
 from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.core.errors import AppError, error_responses
 from app.services import audit
@@ -36,7 +37,7 @@ def get_assistant(settings: SettingsDep) -> RasaAssistant:
 AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]
 
 
-@router.post("/ask", responses=error_responses(400, 413, 422, 503))
+@router.post("/ask", response_model=answers.HotlineAnswer, responses=error_responses(400, 413, 422, 503))
 def ask(body: HotlineQuestion, actor: StaffDep, assistant: AssistantDep, session: SessionDep) -> dict:
     sender_id = f"hotline-{body.conversation}"
     # The question itself is not kept: a caller's ID number may be in it. Recorded once the

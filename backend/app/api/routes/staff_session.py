@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app import answers
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.api.params import DB_INT_MAX
 from app.core.errors import AppError, error_responses
@@ -36,7 +37,7 @@ def _whoami(session: SessionDep, principal: Principal, csrf: str | None) -> dict
     }
 
 
-@router.post("/session", responses=error_responses(400, 401, 413, 422, 429))
+@router.post("/session", response_model=answers.WhoAmI, responses=error_responses(400, 401, 413, 422, 429))
 def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, response: Response) -> dict:
     """Sign in: an HttpOnly, SameSite=Strict cookie (Secure outside development) and the
     `csrf_token` every unsafe request made with the cookie must carry in `X-CSRF-Token`.
@@ -57,7 +58,7 @@ def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, res
     return _whoami(session, principal_of(session, account), csrf_token(key, token))
 
 
-@router.get("/session", responses=error_responses(401, 403, 422))
+@router.get("/session", response_model=answers.WhoAmI, responses=error_responses(401, 403, 422))
 def current_session(request: Request, principal: PrincipalDep, session: SessionDep,
                     settings: SettingsDep) -> dict:
     """Who is signed in, the offices the account sees, and the CSRF token again (a reloaded page
@@ -80,7 +81,7 @@ def delete_session(request: Request, principal: PrincipalDep, session: SessionDe
     return response
 
 
-@router.get("/audit", responses=error_responses(401, 403, 422))
+@router.get("/audit", response_model=answers.AuditLog, responses=error_responses(401, 403, 422))
 def audit_log(principal: PrincipalDep, session: SessionDep,
               actor: Annotated[str | None, Query(max_length=80)] = None,
               action: Annotated[str | None, Query(max_length=60)] = None,
