@@ -14,11 +14,14 @@ import pytest
 import requests
 from pickup_rules.testing import make_id
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
-from app.models import AuditEntry
+from app.core.config import Settings
+from app.core.db import make_engine
+from app.models import AuditEntry, NoticeSubscription
 from app.rules.identity import mask_id
 from app.services import audit
-from tests.conftest import STAFF_TOKEN
+from tests.conftest import STAFF_TOKEN, make_client
 from tests.factories import list_group, offices_loaded, people, publish_batches
 from tests.locks import WriteLock
 from tests.served import uvicorn_backend
@@ -132,3 +135,46 @@ def test_an_import_holds_the_write_lock_once(client, staff, engine, db_kind):
     seconds, commits = write_lock_seconds(client, staff, engine, _rows(20_000))
     print(f"\n{db_kind}: a 20,000-row import holds the write lock {seconds:.2f} s")
     assert commits == 1
+
+
+def test_a_look_ups_audit_row_outlasts_a_long_write_lock(db_url, monkeypatch):
+    """The audit thread waits out a writer holding the lock far past its busy timeout (the
+    largest import held SQLite's for 95 s), where it used to give up after three tries."""
+    patient = make_engine(db_url, busy_timeout=0.2)
+    [(name, id_number)] = people(1)
+    try:
+        with WriteLock(db_url, patient, table="audit_log"):
+            audit.record_apart(patient, actor="applicant:127.0.0.1", action="status_lookup",
+                               target=mask_id(id_number), detail={"found": True})
+            time.sleep(5)  # three tries of 0.2 s and their pauses (1 s, 2 s) are over by now
+        audit.flush()
+        with Session(patient) as session:
+            [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "status_lookup")).all()
+        assert entry.target == mask_id(id_number) and name not in str(entry.detail)
+    finally:
+        patient.dispose()
+
+
+def test_a_writer_held_up_past_the_busy_timeout_is_told_to_retry(databases, staff):
+    """SQLite only (PostgreSQL has no database-wide write lock: test above, subscriptions during
+    an import): an application's write that finds the lock held past the busy timeout answers
+    503 `database_busy` with Retry-After, and nothing of it is stored."""
+    db_url = databases.fresh("sqlite")
+    quick = make_engine(db_url, busy_timeout=0.3)
+    settings = Settings(environment="test", database_url=db_url, staff_token=STAFF_TOKEN)
+    [(name, id_number)] = people(1)
+    try:
+        with make_client(settings, quick) as client:
+            offices_loaded(client, staff)
+            with WriteLock(db_url, quick):
+                answer = client.post("/api/v1/subscriptions", json={
+                    "channel": "socketio", "conversation_id": "busy-1", "name": name, "id_number": id_number})
+            assert answer.status_code == 503 and answer.json()["code"] == "database_busy"
+            assert answer.headers["Retry-After"] == "30"
+            with Session(quick) as session:
+                assert session.scalar(select(func.count()).select_from(NoticeSubscription)) == 0
+            again = client.post("/api/v1/subscriptions", json={
+                "channel": "socketio", "conversation_id": "busy-1", "name": name, "id_number": id_number})
+            assert again.status_code == 201
+    finally:
+        quick.dispose()

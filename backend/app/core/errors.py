@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,7 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pickup_rules import ErrorCode
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -44,6 +49,7 @@ def unauthorized() -> AppError:
     return AppError(401, "unauthorized", UNAUTHORIZED_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
 
 
+INTERNAL_MESSAGE = "系统暂时无法处理，请稍后再试或拨打12333咨询。"
 CSRF_MESSAGE = "请求缺少有效的安全校验（X-CSRF-Token），请刷新页面后重试。"
 
 
@@ -71,7 +77,8 @@ ERROR_STATUSES: dict[int, str] = {
          "other JSON 64 KB).",
     422: "Refused input: `invalid_request` (schema, `details.field`) or a rule's own code.",
     429: "Too many look-ups: `too_many_requests`, with Retry-After.",
-    503: "A service behind the backend (the assistant) is unavailable.",
+    503: "A service behind the backend (the assistant) is unavailable; on SQLite, `database_busy` "
+         "while a long list import holds the write lock (Retry-After).",
 }
 
 
@@ -123,7 +130,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # Starlette's own headers are kept: `Allow` on a 405.
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        # On SQLite another transaction (a long list import) may hold the one write lock past
+        # the busy timeout: nothing was written, and the same request succeeds later. Any other
+        # failure goes on to the 500 below (and its logged traceback).
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        log.warning("database busy: %s %s answered 503", request.method, request.url.path)
+        return JSONResponse(error_body(ErrorCode.DATABASE_BUSY, "系统正在处理大量数据，请稍后再试。"),
+                            status_code=503, headers={"Retry-After": "30"})
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body("internal_error", "系统暂时无法处理，请稍后再试或拨打12333咨询。"),
-                            status_code=500)
+        return JSONResponse(error_body(ErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE), status_code=500)

@@ -24,6 +24,7 @@ class ErrorCode(str, Enum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     HTTP_ERROR = "http_error"
     INTERNAL_ERROR = "internal_error"
+    DATABASE_BUSY = "database_busy"  # SQLite's one write lock held past the busy timeout (503)
     TOO_MANY_REQUESTS = "too_many_requests"
     # Values the rules refuse (details.reason: the pickup_rules code)
     INVALID_ID_NUMBER = "invalid_id_number"
