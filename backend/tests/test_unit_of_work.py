@@ -104,9 +104,9 @@ def _probe_app(settings, engine):
     def probe(outcome: str, session: SessionDep) -> dict:
         audit.record(session, actor="probe", action=f"probe_{outcome}")
         if outcome == "refused":
-            raise AppError(409, "probe_refused", "拒绝。")
+            raise AppError(409, "invalid_transition", "拒绝。")
         if outcome == "kept":
-            raise AppError(409, "probe_refused", "拒绝。").keeping_writes()
+            raise AppError(409, "invalid_transition", "拒绝。").keeping_writes()
         return {"ok": True}
 
     return TestClient(app, raise_server_exceptions=False)
