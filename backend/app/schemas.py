@@ -1,5 +1,5 @@
-"""Request bodies. Responses are plain dicts built by the services; the organisation check's
-answer has a model too, for the OpenAPI description the assistant is written against."""
+"""Request bodies, and the organisation check's answer (its request's neighbour); every other
+answer's model is in app/answers.py."""
 
 from __future__ import annotations
 
