@@ -2,7 +2,7 @@
 from the JSON (`build`), so that actions use attributes, not `.get()` chains.
 
 Only the fields the actions use are listed; the backend may send more. Each class names the
-OpenAPI schema it reads (`SCHEMA`): a Rasa-side test checks every field against the committed
+OpenAPI schema it reads (`@answer(...)`, its `SCHEMA`): a Rasa-side test checks every field against the committed
 description (`contract/openapi.json`), since this environment (pydantic 1) cannot import the
 backend's models. An answer missing a field listed here, or with a value of the wrong kind, is
 not an answer (`BadAnswer`: the client reports `backend_bad_answer`).
@@ -25,11 +25,20 @@ class BadAnswer(ValueError):
     """The JSON does not have the shape of the answer."""
 
 
+def answer(schema: str) -> typing.Callable[[type], type]:
+    """A frozen dataclass reading the OpenAPI schema `schema` (its `SCHEMA`)."""
+
+    def declare(cls: type) -> type:
+        cls.SCHEMA = schema
+        return dataclass(frozen=True)(cls)
+
+    return declare
+
+
 # -- shared parts ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@answer("Office")
 class Office:
-    SCHEMA: typing.ClassVar[str] = "Office"
     code: str
     level: str
     region: str
@@ -39,9 +48,8 @@ class Office:
     hours: str
 
 
-@dataclass(frozen=True)
+@answer("CertificateDeadline")
 class Deadline:
-    SCHEMA: typing.ClassVar[str] = "CertificateDeadline"
     date: dt.date
     estimated: bool
     passed: bool
@@ -50,17 +58,15 @@ class Deadline:
     working_days_left: int | None = None
 
 
-@dataclass(frozen=True)
+@answer("Delivery")
 class Delivery:
-    SCHEMA: typing.ClassVar[str] = "Delivery"
     express_company: str | None
     tracking_no: str | None
     shipped_on: dt.date
 
 
-@dataclass(frozen=True)
+@answer("Application")
 class Application:
-    SCHEMA: typing.ClassVar[str] = "Application"
     number: str
     kind: Literal["mail", "proxy", "organization"]
     state: str
@@ -71,9 +77,8 @@ class Application:
     delivery: Delivery | None
 
 
-@dataclass(frozen=True)
+@answer("RefusedApplication")
 class RefusedApplication:
-    SCHEMA: typing.ClassVar[str] = "RefusedApplication"
     number: str
     kind: Literal["mail", "proxy", "organization"]
     state_label: str
@@ -81,18 +86,16 @@ class RefusedApplication:
     decided_on: dt.date
 
 
-@dataclass(frozen=True)
+@answer("Collection")
 class Collection:
-    SCHEMA: typing.ClassVar[str] = "Collection"
     method: str
     collected_on: dt.date
 
 
 # -- answers --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@answer("CertificateStatus")
 class CertificateStatus:
-    SCHEMA: typing.ClassVar[str] = "CertificateStatus"
     certificate_no: str
     occupation: str
     level: str
@@ -104,82 +107,71 @@ class CertificateStatus:
     refused_application: RefusedApplication | None
 
 
-@dataclass(frozen=True)
+@answer("StatusReport")
 class StatusReport:
-    SCHEMA: typing.ClassVar[str] = "StatusReport"
     name: str
     id_number_masked: str
     certificates: tuple[CertificateStatus, ...]
 
 
-@dataclass(frozen=True)
+@answer("OfficeList")
 class OfficeList:
-    SCHEMA: typing.ClassVar[str] = "OfficeList"
     offices: tuple[Office, ...]
 
 
-@dataclass(frozen=True)
+@answer("WorkingDayCheck")
 class WorkingDay:
-    SCHEMA: typing.ClassVar[str] = "WorkingDayCheck"
     date: dt.date
     workday: bool
     estimated: bool
 
 
-@dataclass(frozen=True)
+@answer("Deadline")
 class NoticeDeadline:
-    SCHEMA: typing.ClassVar[str] = "Deadline"
     date: dt.date
     estimated: bool
 
 
-@dataclass(frozen=True)
+@answer("NoticeBatch")
 class NoticeBatch:
-    SCHEMA: typing.ClassVar[str] = "NoticeBatch"
     batch_no: str
     deadline: NoticeDeadline | None
 
 
-@dataclass(frozen=True)
+@answer("Notice")
 class Notice:
-    SCHEMA: typing.ClassVar[str] = "Notice"
     office: Office
     batches: tuple[NoticeBatch, ...]
 
 
-@dataclass(frozen=True)
+@answer("Subscription")
 class Subscription:
-    SCHEMA: typing.ClassVar[str] = "Subscription"
     push_supported: bool
     id_number_masked: str
 
 
-@dataclass(frozen=True)
+@answer("CreatedApplication")
 class CreatedApplication(Application):
-    SCHEMA: typing.ClassVar[str] = "CreatedApplication"
     certificate: CertificateIdentity | None = None
     contact_form_path: str | None = None
 
 
-@dataclass(frozen=True)
+@answer("CertificateIdentity")
 class CertificateIdentity:
-    SCHEMA: typing.ClassVar[str] = "CertificateIdentity"
     certificate_no: str
     occupation: str
     level: str
 
 
-@dataclass(frozen=True)
+@answer("CheckError")
 class CheckError:
-    SCHEMA: typing.ClassVar[str] = "CheckError"
     field: str
     code: ErrorCode | str
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@answer("OrganizationCheckAnswer")
 class OrganizationCheck:
-    SCHEMA: typing.ClassVar[str] = "OrganizationCheckAnswer"
     batch_no: str | None
     occupation: str | None
     level: str | None
@@ -189,9 +181,8 @@ class OrganizationCheck:
         return next((e for e in self.errors if e.field == name), None)
 
 
-@dataclass(frozen=True)
+@answer("Health")
 class Health:
-    SCHEMA: typing.ClassVar[str] = "Health"
     status: str
 
 
