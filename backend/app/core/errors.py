@@ -137,7 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # failure goes on to the 500 below (and its logged traceback).
         if "database is locked" not in str(exc.orig):
             raise exc
-        log.warning("database busy: %s %s answered 503", request.method, request.url.path)
+        log.warning("database busy (%s: locked): %s %s answered 503", type(exc).__name__, request.method,
+                    request.url.path)
         return JSONResponse(error_body(ErrorCode.DATABASE_BUSY, "系统正在处理大量数据，请稍后再试。"),
                             status_code=503, headers={"Retry-After": "30"})
 
