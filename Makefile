@@ -20,7 +20,7 @@ ENVIRONMENT ?= development
 FORWARDED_ALLOW_IPS ?=
 export BACKEND_PYTHON := $(BACKEND_PY)
 
-.PHONY: help venvs backend staff-user train actions rasa run cluster test test-backend test-rasa test-browser test-cluster validate system-deps bench evaluate evaluate-quick clean
+.PHONY: help venvs backend staff-user train actions rasa run cluster test test-backend test-rasa test-browser test-cluster validate contract system-deps bench evaluate evaluate-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ test: venvs system-deps test-backend test-rasa test-browser test-cluster ## The 
 test-backend: $(BACKEND_VENV)/.installed ## Shared rules and backend tests (SQLite and a real PostgreSQL server)
 	$(BACKEND_PY) -m pytest packages/pickup_rules/tests -q -p no:cacheprovider
 	cd backend && $(BACKEND_PY) -m pytest tests -q -p no:cacheprovider
+
+contract: $(BACKEND_VENV)/.installed ## Write contract/openapi.json again after an API change (the actions' client is tested against it)
+	cd backend && $(BACKEND_PY) -m app.contract
 
 validate: $(RASA_VENV)/.installed ## rasa data validate
 	$(RASA_VENV)/bin/python scripts/validate_data.py

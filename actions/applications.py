@@ -21,11 +21,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from pickup_rules import ErrorCode
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.answers import CreatedApplication
 from actions.base import BackendAction, utter_backend_error
 from actions.config import get_settings
 from actions.formatting import cn_date
@@ -41,18 +43,17 @@ from actions.forms.certificates import (
 from actions.refusals import FIELD_SLOTS, refused_field
 
 # Refusals of the certificate the applicant chose: another one may be chosen instead.
-REFUSED_CHOICE = frozenset({"duplicate_application", "already_collected", "not_on_list"})
+REFUSED_CHOICE = frozenset({ErrorCode.DUPLICATE_APPLICATION, ErrorCode.ALREADY_COLLECTED, ErrorCode.NOT_ON_LIST})
 
 
-def application_certificate(application: dict) -> dict | None:
-    """The certificate the backend's answer says the application is for, when it gives its
-    number, occupation and level; otherwise None."""
-    certificate = application.get("certificate")
-    fields = ("certificate_no", "occupation", "level")
-    if not isinstance(certificate, dict) or not all(
-            isinstance(certificate.get(f), str) and certificate[f] for f in fields):
+def application_certificate(application: CreatedApplication) -> dict | None:
+    """The certificate the backend's answer says the application is for (the proxy letter's
+    values), when it names one with its number, occupation and level; otherwise None."""
+    certificate = application.certificate
+    if certificate is None or not (certificate.certificate_no and certificate.occupation and certificate.level):
         return None
-    return {f: certificate[f] for f in fields}
+    return {"certificate_no": certificate.certificate_no, "occupation": certificate.occupation,
+            "level": certificate.level}
 
 
 def back_to_form(kind: str) -> list[EventType]:
@@ -72,7 +73,7 @@ class SubmitApplicationAction(BackendAction, ABC):
         """The POST /api/v1/applications body, built from the form's slots."""
 
     @abstractmethod
-    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: CreatedApplication) -> None:
         """Tell the applicant what was created and what comes next."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -91,16 +92,16 @@ class SubmitApplicationAction(BackendAction, ABC):
         result = await self.backend(tracker, "create_application", payload, key)
         closing = [SlotSet("confirm_submission", None), SlotSet("requested_slot", None)]
         if result.ok:
-            self.reply(dispatcher, tracker, result.content)
+            self.reply(dispatcher, tracker, result.answer)
             return [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None),
-                    *forget_refusals(tracker), SlotSet("application_number", result.content.get("number")),
+                    *forget_refusals(tracker), SlotSet("application_number", result.answer.number),
                     *(SlotSet(slot, None) for slot in self.done_slots), *forget_choice(tracker)]
         if result.error.transient:  # the choice stays for the retry
             dispatcher.utter_message(response="utter_submission_not_sent")
             return [*closing, SlotSet("idempotency_key", key), SlotSet("pending_submission", self.kind)]
         events = [*closing, SlotSet("idempotency_key", None), SlotSet("pending_submission", None)]
         choices = valid_choices(result.error.details)
-        if result.error.code == "certificate_ambiguous" and choices:
+        if result.error.code == ErrorCode.CERTIFICATE_AMBIGUOUS and choices:
             # Nothing said here: the form's question (action_ask_certificate_no) explains.
             return [*events, SlotSet(CHOICES, choices), SlotSet(CHOSEN, None), SlotSet(LABEL, None),
                     *back_to_form(self.kind)]
@@ -137,10 +138,10 @@ class ActionSubmitMail(SubmitApplicationAction):
                 "phone": tracker.get_slot("phone"), "address": tracker.get_slot("address"),
                 "certificate_no": tracker.get_slot(CHOSEN)}
 
-    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
-        dispatcher.utter_message(response="utter_mail_created", number=application.get("number", ""),
-                                 due=cn_date(application.get("delivery_due_on")))
-        if application.get("delivery_due_estimated"):
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: CreatedApplication) -> None:
+        dispatcher.utter_message(response="utter_mail_created", number=application.number,
+                                 due=cn_date(application.delivery_due_on))
+        if application.delivery_due_estimated:
             dispatcher.utter_message(response="utter_date_estimated")
 
 
@@ -157,8 +158,8 @@ class ActionSubmitProxy(SubmitApplicationAction):
                 "proxy_id_number": tracker.get_slot("proxy_id_number"),
                 "certificate_no": tracker.get_slot(CHOSEN)}
 
-    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
-        dispatcher.utter_message(response="utter_proxy_created", number=application.get("number", ""),
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: CreatedApplication) -> None:
+        dispatcher.utter_message(response="utter_proxy_created", number=application.number,
                                  proxy_name=tracker.get_slot("proxy_name"))
         dispatcher.utter_message(response="utter_materials_proxy")
         people = {"person_name": tracker.get_slot("person_name"), "proxy_name": tracker.get_slot("proxy_name")}
@@ -185,9 +186,9 @@ class ActionSubmitOrganization(SubmitApplicationAction):
                 "collector_id_number": tracker.get_slot("collector_id_number"),
                 "visit_date": tracker.get_slot("visit_date")}
 
-    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: dict) -> None:
-        path = application.get("contact_form_path") or ""
-        dispatcher.utter_message(response="utter_organization_created", number=application.get("number", ""),
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, application: CreatedApplication) -> None:
+        path = application.contact_form_path or ""
+        dispatcher.utter_message(response="utter_organization_created", number=application.number,
                                  contact_form_url=get_settings().backend_public_url + path)
         dispatcher.utter_message(response="utter_materials_organization")
 

@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.answers import Notice
 from actions.base import BackendAction, utter_backend_error
 from actions.formatting import APPLICATION_KIND_LABELS, cn_date
 
@@ -65,18 +66,17 @@ class ActionPushedMessage(BackendAction):
             # The backend records the delivery as sent; the person can still ask for the status.
             utter_backend_error(dispatcher, result.error)
             return []
-        office = result.content["office"]
+        notice: Notice = result.answer
+        office = notice.office
         deadline = entities.get("deadline")
         if not deadline:  # the notice's earliest last day, when the push did not carry one
-            days = sorted(b["deadline"]["date"] for b in result.content.get("batches") or []
-                          if isinstance(b.get("deadline"), dict) and b["deadline"].get("date"))
-            deadline = days[0] if days else None
+            deadline = min((b.deadline.date for b in notice.batches if b.deadline), default=None)
         response = ("utter_notice_published_estimated" if _flag(entities.get("deadline_estimated"))
                     else "utter_notice_published")
-        dispatcher.utter_message(response=response, office_name=office["name"], office_address=office["address"],
-                                 office_phone=office["phone"], office_hours=office["hours"],
+        dispatcher.utter_message(response=response, office_name=office.name, office_address=office.address,
+                                 office_phone=office.phone, office_hours=office.hours,
                                  deadline=cn_date(deadline))
-        return [SlotSet("office_name", office["name"]), SlotSet("office_phone", office["phone"])]
+        return [SlotSet("office_name", office.name), SlotSet("office_phone", office.phone)]
 
     @staticmethod
     def decision(dispatcher: CollectingDispatcher, entities: dict[str, Any]) -> list[EventType]:

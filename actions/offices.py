@@ -25,19 +25,18 @@ class ActionOfficeInfo(BackendAction):
         if not result.ok:
             utter_backend_error(dispatcher, result.error)
             return []
-        offices = result.content.get("offices") or []
+        offices = result.answer.offices
         if not offices:
             dispatcher.utter_message(response="utter_office_not_found", city=city)
             return [SlotSet("city", None)]
         office = offices[0]  # the backend lists the city-level office first
-        dispatcher.utter_message(response="utter_office_info", city=city, office_name=office["name"],
-                                 office_address=office["address"], office_phone=office["phone"],
-                                 office_hours=office["hours"])
+        dispatcher.utter_message(response="utter_office_info", city=city, office_name=office.name,
+                                 office_address=office.address, office_phone=office.phone,
+                                 office_hours=office.hours)
         if len(offices) > 1:
             dispatcher.utter_message(response="utter_office_more", city=city,
-                                     other_offices="、".join(o["name"] for o in offices[1:]))
+                                     other_offices="、".join(o.name for o in offices[1:]))
         day = await self.backend(tracker, "working_day")
-        if day.ok and day.content.get("workday") is False:
-            dispatcher.utter_message(response="utter_office_closed_today", office_name=office["name"])
-        return [SlotSet("city", city), SlotSet("office_name", office["name"]),
-                SlotSet("office_phone", office["phone"])]
+        if day.ok and not day.answer.workday:
+            dispatcher.utter_message(response="utter_office_closed_today", office_name=office.name)
+        return [SlotSet("city", city), SlotSet("office_name", office.name), SlotSet("office_phone", office.phone)]

@@ -9,7 +9,9 @@ nothing else the applicant gave is lost.
 
 from __future__ import annotations
 
-from actions.api.backend import ApiError
+from pickup_rules import ErrorCode
+
+from actions.api.backend import ApiError, error_code
 from actions.formatting import cn_date
 
 # One response per code an applicant's request can be refused with (applications, status,
@@ -17,22 +19,22 @@ from actions.formatting import cn_date
 # code missing here gets the general refusal, which points to the office and 12333 rather
 # than guess.
 RESPONSES = {
-    "invalid_phone": "utter_refused_phone",
-    "invalid_address": "utter_refused_address",
-    "proxy_is_applicant": "utter_invalid_proxy_is_applicant",
-    "invalid_level": "utter_invalid_level",
-    "not_on_list": "utter_refused_not_on_list",
-    "already_collected": "utter_refused_already_collected",
-    "duplicate_application": "utter_refused_duplicate_application",
-    "headcount_exceeds_list": "utter_refused_headcount",
-    "visit_date_outside_window": "utter_refused_visit_date_window",
-    "visit_date_not_working_day": "utter_refused_visit_date_not_working_day",
-    "pickup_window_closed": "utter_refused_pickup_window_closed",
-    "batch_not_published": "utter_refused_batch_not_published",
-    "occupation_not_in_batch": "utter_refused_occupation_not_in_batch",
-    "level_not_in_batch": "utter_refused_level_not_in_batch",
-    "too_many_requests": "utter_refused_too_many_requests",
-    "notice_not_found": "utter_refused_notice_not_found",
+    ErrorCode.INVALID_PHONE: "utter_refused_phone",
+    ErrorCode.INVALID_ADDRESS: "utter_refused_address",
+    ErrorCode.PROXY_IS_APPLICANT: "utter_invalid_proxy_is_applicant",
+    ErrorCode.INVALID_LEVEL: "utter_invalid_level",
+    ErrorCode.NOT_ON_LIST: "utter_refused_not_on_list",
+    ErrorCode.ALREADY_COLLECTED: "utter_refused_already_collected",
+    ErrorCode.DUPLICATE_APPLICATION: "utter_refused_duplicate_application",
+    ErrorCode.HEADCOUNT_EXCEEDS_LIST: "utter_refused_headcount",
+    ErrorCode.VISIT_DATE_OUTSIDE_WINDOW: "utter_refused_visit_date_window",
+    ErrorCode.VISIT_DATE_NOT_WORKING_DAY: "utter_refused_visit_date_not_working_day",
+    ErrorCode.PICKUP_WINDOW_CLOSED: "utter_refused_pickup_window_closed",
+    ErrorCode.BATCH_NOT_PUBLISHED: "utter_refused_batch_not_published",
+    ErrorCode.OCCUPATION_NOT_IN_BATCH: "utter_refused_occupation_not_in_batch",
+    ErrorCode.LEVEL_NOT_IN_BATCH: "utter_refused_level_not_in_batch",
+    ErrorCode.TOO_MANY_REQUESTS: "utter_refused_too_many_requests",
+    ErrorCode.NOTICE_NOT_FOUND: "utter_refused_notice_not_found",
 }
 GENERAL_REFUSAL = "utter_refused_general"
 
@@ -70,20 +72,21 @@ def refused_field(error: ApiError) -> str | None:
 def refusal_messages(error: ApiError) -> list[tuple[str, dict]]:
     """The responses (name, values) that tell the applicant what the backend refused."""
     details = error.details if isinstance(error.details, dict) else {}
-    if error.code == "not_on_list" and details.get("reason") in RESPONSES:
-        return refusal_messages(ApiError(details["reason"], details=details, status=error.status))
-    if error.code == "invalid_id_number":
+    if error.code == ErrorCode.NOT_ON_LIST and details.get("reason") in RESPONSES:
+        return refusal_messages(ApiError(error_code(details["reason"]), details=details, status=error.status))
+    if error.code == ErrorCode.INVALID_ID_NUMBER:
         owner = ID_OWNERS.get(details.get("field"), "utter_refused_whose_id_holder")
         return [(owner, {}), (ID_REASONS.get(details.get("reason"), "utter_invalid_id_format"), {})]
     values: dict = {}
-    if error.code == "duplicate_application":
+    if error.code == ErrorCode.DUPLICATE_APPLICATION:
         values["number"] = str(details.get("number") or "")
-    elif error.code == "headcount_exceeds_list":
+    elif error.code == ErrorCode.HEADCOUNT_EXCEEDS_LIST:
         values["ready"] = details.get("ready", "")
-    elif error.code in ("occupation_not_in_batch", "level_not_in_batch"):
+    elif error.code in (ErrorCode.OCCUPATION_NOT_IN_BATCH, ErrorCode.LEVEL_NOT_IN_BATCH):
         values["options"] = "、".join(str(o) for o in details.get("options") or [])
-    elif error.code in ("visit_date_outside_window", "pickup_window_closed", "visit_date_not_working_day"):
-        if error.code == "visit_date_outside_window" and not details.get("last"):
+    elif error.code in (ErrorCode.VISIT_DATE_OUTSIDE_WINDOW, ErrorCode.PICKUP_WINDOW_CLOSED,
+                        ErrorCode.VISIT_DATE_NOT_WORKING_DAY):
+        if error.code == ErrorCode.VISIT_DATE_OUTSIDE_WINDOW and not details.get("last"):
             return [("utter_refused_visit_date_past", {})]  # no batch known yet: only not before today
         values = {key: cn_date(details.get(key)) for key in ("first", "last", "date")}
     return [(RESPONSES.get(error.code, GENERAL_REFUSAL), values)]

@@ -7,11 +7,13 @@ import re
 from abc import ABC
 from typing import Any
 
+from pickup_rules import ErrorCode
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.answers import Application, CertificateStatus, Deadline, RefusedApplication, StatusReport, Subscription
 from actions.base import BackendAction, utter_backend_error
 from actions.context import previous_topic
 from actions.formatting import APPLICATION_KIND_LABELS, cn_date
@@ -24,144 +26,132 @@ Message = tuple[str, dict[str, Any]]
 DEFAULT_CHANNEL = "rest"
 
 
-def _office_values(cert: dict) -> dict[str, Any]:
-    office = cert.get("office") or {}
-    return {"office_name": office.get("name", ""), "office_address": office.get("address", ""),
-            "office_phone": office.get("phone", ""), "office_hours": office.get("hours", "")}
+def _office_values(cert: CertificateStatus) -> dict[str, Any]:
+    office = cert.office
+    return {"office_name": office.name, "office_address": office.address,
+            "office_phone": office.phone, "office_hours": office.hours}
 
 
-def _certificate_values(cert: dict) -> dict[str, Any]:
-    return {"occupation": cert.get("occupation", ""), "level": cert.get("level", ""),
-            "certificate_no": cert.get("certificate_no", ""), **_office_values(cert)}
+def _certificate_values(cert: CertificateStatus) -> dict[str, Any]:
+    return {"occupation": cert.occupation, "level": cert.level,
+            "certificate_no": cert.certificate_no, **_office_values(cert)}
 
 
 def _estimated(flag: object) -> list[Message]:
     return [("utter_date_estimated", {})] if flag else []
 
 
-def _days_left(deadline: dict) -> list[Message]:
+def _days_left(deadline: Deadline) -> list[Message]:
     """The working days still left, as the backend counts them (after today up to the last
     day, 0 on it), when it says."""
-    days = deadline.get("working_days_left")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 0 or deadline.get("passed"):
+    days = deadline.working_days_left
+    if days is None or days < 0 or deadline.passed:
         return []
     if days == 0:
         return [("utter_deadline_last_day_today", {})]
-    name = "utter_deadline_working_days_left_estimated" if deadline.get("estimated") else "utter_deadline_working_days_left"
+    name = "utter_deadline_working_days_left_estimated" if deadline.estimated else "utter_deadline_working_days_left"
     return [(name, {"days": days})]
 
 
-def can_apply(cert: dict) -> bool:
+def can_apply(cert: CertificateStatus) -> bool:
     """Ready to collect, no live application and the last day not passed: the certificate
     the next-step buttons (mail, proxy, where) are for."""
-    return (cert.get("state") == "ready" and not cert.get("application")
-            and not _deadline(cert).get("passed"))
+    return cert.state == "ready" and cert.application is None and not (cert.deadline and cert.deadline.passed)
 
 
-def _deadline(cert: dict) -> dict:
-    """The certificate's last day to collect, as the backend counts it (one reading for local
-    and 全国统考 certificates), or {} while it is not known."""
-    deadline = cert.get("deadline")
-    return deadline if isinstance(deadline, dict) and deadline.get("date") else {}
-
-
-def _application_messages(cert: dict, values: dict[str, Any], application: dict) -> list[Message]:
+def _application_messages(cert: CertificateStatus, values: dict[str, Any], application: Application) -> list[Message]:
     messages: list[Message] = [("utter_status_application", {
-        **values, "number": application.get("number", ""),
-        "kind_label": APPLICATION_KIND_LABELS.get(application.get("kind"), ""),
-        "state_label": application.get("state_label", ""),
+        **values, "number": application.number,
+        "kind_label": APPLICATION_KIND_LABELS.get(application.kind, ""),
+        "state_label": application.state_label,
     })]
-    kind, state = application.get("kind"), application.get("state")
-    if kind == "mail" and application.get("delivery_due_on"):
+    if application.kind == "mail" and application.delivery_due_on:
         # Counted from the decision once there is one; until then from the application's day.
-        decided = application.get("delivery_due_basis") == "decision_date"
+        decided = application.delivery_due_basis == "decision_date"
         name = "utter_status_mail_due" if decided else "utter_status_mail_due_if_decided_today"
-        messages.append((name, {"due": cn_date(application["delivery_due_on"])}))
-        messages += _estimated(application.get("delivery_due_estimated"))
-    elif kind == "proxy":
+        messages.append((name, {"due": cn_date(application.delivery_due_on)}))
+        messages += _estimated(application.delivery_due_estimated)
+    elif application.kind == "proxy":
         # The proxy goes to the counter once the office has decided, not before.
-        messages.append(("utter_status_proxy_collect" if state == "completed" else "utter_status_proxy_wait",
-                         _office_values(cert)))
+        messages.append(("utter_status_proxy_collect" if application.state == "completed"
+                         else "utter_status_proxy_wait", _office_values(cert)))
     return messages
 
 
-def certificate_messages(cert: dict) -> list[Message]:
+def certificate_messages(cert: CertificateStatus) -> list[Message]:
     """The responses (name, values) that describe one certificate of a status report."""
     values = _certificate_values(cert)
-    state = cert.get("state")
-    application = cert.get("application")
-    deadline = _deadline(cert)
-    if state == "mailed":
-        delivery = (application or {}).get("delivery") or {}
-        if delivery.get("tracking_no"):
-            return [("utter_status_mailed", {**values, "express_company": delivery.get("express_company", ""),
-                                             "tracking_no": delivery["tracking_no"],
-                                             "shipped_on": cn_date(delivery.get("shipped_on"))})]
+    application, deadline = cert.application, cert.deadline
+    if cert.state == "mailed":
+        delivery = application.delivery if application else None
+        if delivery and delivery.tracking_no:
+            return [("utter_status_mailed", {**values, "express_company": delivery.express_company or "",
+                                             "tracking_no": delivery.tracking_no,
+                                             "shipped_on": cn_date(delivery.shipped_on)})]
         return [("utter_status_mailed_no_tracking", values)]
-    if state == "collected":
-        collection = cert.get("collection") or {}
-        return [("utter_status_collected", {**values, "collected_on": cn_date(collection.get("collected_on")),
-                                            "method": collection.get("method", "")})]
-    if state == "pending":
+    if cert.state == "collected":
+        collection = cert.collection
+        return [("utter_status_collected", {**values, "collected_on": cn_date(collection.collected_on if collection else None),
+                                            "method": collection.method if collection else ""})]
+    if cert.state == "pending":
         if deadline:  # 全国统考: the last day runs from the blanks' arrival, notice or not
-            return [("utter_status_pending_national", {**values, "due": cn_date(deadline["date"]),
-                                                       "blanks_arrived_on": cn_date(deadline.get("counted_from"))}),
-                    *_days_left(deadline), *_estimated(deadline.get("estimated"))]
+            return [("utter_status_pending_national", {**values, "due": cn_date(deadline.date),
+                                                       "blanks_arrived_on": cn_date(deadline.counted_from)}),
+                    *_days_left(deadline), *_estimated(deadline.estimated)]
         return [("utter_status_pending", values)]
     if application:
         return _application_messages(cert, values, application)
-    messages = refused_messages(cert.get("refused_application"), values)
-    if deadline.get("passed"):
-        return [*messages, ("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(deadline["date"])})]
+    messages = refused_messages(cert.refused_application, values)
+    if deadline and deadline.passed:
+        return [*messages, ("utter_status_ready_deadline_passed", {**values, "deadline": cn_date(deadline.date)})]
     if deadline:
-        return [*messages, ("utter_status_ready", {**values, "deadline": cn_date(deadline["date"])}),
-                *_days_left(deadline), *_estimated(deadline.get("estimated"))]
+        return [*messages, ("utter_status_ready", {**values, "deadline": cn_date(deadline.date)}),
+                *_days_left(deadline), *_estimated(deadline.estimated)]
     return [*messages, ("utter_status_ready_no_deadline", values)]
 
 
-def refused_messages(refused: object, values: dict[str, Any]) -> list[Message]:
+def refused_messages(refused: RefusedApplication | None, values: dict[str, Any]) -> list[Message]:
     """A mail or proxy application the office did not accept (不予受理) or sent back (退回):
     the decision, the staff's reason, and that the certificate can still be collected."""
-    if not isinstance(refused, dict) or not refused.get("number"):
+    if refused is None:
         return []
     return [("utter_status_refused_application", {
-        **values, "number": refused["number"], "kind_label": APPLICATION_KIND_LABELS.get(refused.get("kind"), ""),
-        "state_label": refused.get("state_label", ""), "decided_on": cn_date(refused.get("decided_on")),
-        "reason": refused.get("reason") or "未填写"})]
+        **values, "number": refused.number, "kind_label": APPLICATION_KIND_LABELS.get(refused.kind, ""),
+        "state_label": refused.state_label, "decided_on": cn_date(refused.decided_on),
+        "reason": refused.reason or "未填写"})]
 
 
-def deadline_messages(cert: dict) -> list[Message]:
+def deadline_messages(cert: CertificateStatus) -> list[Message]:
     """The applicant's own last day when it is known and nothing else is under way, else the
     certificate's status."""
-    deadline = _deadline(cert)
-    if cert.get("state") == "ready" and deadline and not cert.get("application"):
-        values = {**_certificate_values(cert), "deadline": cn_date(deadline["date"]),
-                  "counted_from": cn_date(deadline.get("counted_from"))}
-        if deadline.get("passed"):
+    deadline = cert.deadline
+    if cert.state == "ready" and deadline and not cert.application:
+        values = {**_certificate_values(cert), "deadline": cn_date(deadline.date),
+                  "counted_from": cn_date(deadline.counted_from)}
+        if deadline.passed:
             name = "utter_deadline_personal_passed"
-        elif deadline.get("rule") == "national_exam":
+        elif deadline.rule == "national_exam":
             name = "utter_deadline_personal_national"
         else:
             name = "utter_deadline_personal"
-        return [(name, values), *_days_left(deadline), *_estimated(deadline.get("estimated"))]
+        return [(name, values), *_days_left(deadline), *_estimated(deadline.estimated)]
     return certificate_messages(cert)
 
 
-def office_slots(report: dict) -> list[EventType]:
+def office_slots(report: StatusReport) -> list[EventType]:
     """Remember the applicant's office (city, name, phone) for later questions and handoff."""
-    certs = report.get("certificates") or []
-    office = (certs[0].get("office") or {}) if certs else {}
-    if not office:
+    if not report.certificates:
         return []
-    return [SlotSet("city", office.get("region")), SlotSet("office_name", office.get("name")),
-            SlotSet("office_phone", office.get("phone"))]
+    office = report.certificates[0].office
+    return [SlotSet("city", office.region), SlotSet("office_name", office.name),
+            SlotSet("office_phone", office.phone)]
 
 
 class StatusLookupAction(BackendAction, ABC):
     """Looks the applicant up by the `person_name` and `id_number` slots."""
 
     @staticmethod
-    def describe(cert: dict) -> list[Message]:
+    def describe(cert: CertificateStatus) -> list[Message]:
         return certificate_messages(cert)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -172,21 +162,21 @@ class StatusLookupAction(BackendAction, ABC):
         result = await self.backend(tracker, "status", name, id_number)
         masked = mask_id(id_number)
         if not result.ok:
-            if result.error.code == "not_found":
+            if result.error.code == ErrorCode.NOT_FOUND:
                 dispatcher.utter_message(response="utter_status_not_found", person_name=name, id_masked=masked)
                 return self.not_found(dispatcher)
             utter_backend_error(dispatcher, result.error)
             return []
-        report = result.content
-        dispatcher.utter_message(response="utter_status_header", person_name=report.get("name", name),
-                                 id_masked=report.get("id_number_masked", masked))
-        for cert in report.get("certificates", []):
+        report: StatusReport = result.answer
+        dispatcher.utter_message(response="utter_status_header", person_name=report.name,
+                                 id_masked=report.id_number_masked)
+        for cert in report.certificates:
             for response, values in self.describe(cert):
                 dispatcher.utter_message(response=response, **values)
         self.after_report(dispatcher, report)
         return office_slots(report)
 
-    def after_report(self, dispatcher: CollectingDispatcher, report: dict) -> None:
+    def after_report(self, dispatcher: CollectingDispatcher, report: StatusReport) -> None:
         """Anything said once after all the certificates."""
 
     def without_identity(self, dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -201,10 +191,10 @@ class ActionCheckStatus(StatusLookupAction):
     def name(self) -> str:
         return "action_check_status"
 
-    def after_report(self, dispatcher: CollectingDispatcher, report: dict) -> None:
+    def after_report(self, dispatcher: CollectingDispatcher, report: StatusReport) -> None:
         """The next steps as buttons (邮寄到家 / 委托代领 / 领证地点, in domain.yml), once, when
         a certificate can be collected and nothing is under way for it."""
-        if any(can_apply(cert) for cert in report.get("certificates") or [] if isinstance(cert, dict)):
+        if any(can_apply(cert) for cert in report.certificates):
             dispatcher.utter_message(response="utter_status_next_steps")
 
 
@@ -244,7 +234,7 @@ class ActionDeadline(StatusLookupAction):
         return await super().run(dispatcher, tracker, domain)
 
     @staticmethod
-    def describe(cert: dict) -> list[Message]:
+    def describe(cert: CertificateStatus) -> list[Message]:
         return deadline_messages(cert)
 
     def without_identity(self, dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -275,9 +265,9 @@ class ActionSubscribe(BackendAction):
         if not result.ok:
             utter_backend_error(dispatcher, result.error)
             return []
-        response = "utter_subscribed" if result.content.get("push_supported", True) else "utter_subscribed_no_push"
-        dispatcher.utter_message(response=response, person_name=name,
-                                 id_masked=result.content.get("id_number_masked") or mask_id(id_number))
+        subscription: Subscription = result.answer
+        response = "utter_subscribed" if subscription.push_supported else "utter_subscribed_no_push"
+        dispatcher.utter_message(response=response, person_name=name, id_masked=subscription.id_number_masked)
         return []
 
 

@@ -1,7 +1,8 @@
 """The one client for every call the actions make to the pickup-list backend (`/api/v1`).
 
-Every method returns an `ApiResult`: `content` (the decoded JSON body) on success, or
-`error` (`code`, `message`, HTTP `status`) on failure. Network failures never raise:
+Every method returns an `ApiResult`: `answer` (the typed answer, `actions.api.answers`) on
+success, or `error` (`code` from `pickup_rules.ErrorCode`, `message`, HTTP `status`) on
+failure; an answer without the shape it should have is the error `backend_bad_answer`. Network failures never raise:
 they come back as the codes `backend_timeout` and `backend_unavailable`, marked
 `transient` together with 5xx answers, so that an action can say "try again" and, for a
 submission, keep its idempotency key for the retry.
@@ -17,19 +18,30 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from pickup_rules import ErrorCode
 
+from actions.api import answers
 from actions.config import get_settings
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = "backend_timeout"
-UNAVAILABLE = "backend_unavailable"
-BAD_ANSWER = "backend_bad_answer"
+TIMEOUT = ErrorCode.BACKEND_TIMEOUT
+UNAVAILABLE = ErrorCode.BACKEND_UNAVAILABLE
+BAD_ANSWER = ErrorCode.BACKEND_BAD_ANSWER
+
+
+def error_code(value: object) -> ErrorCode | str:
+    """A known code as its `ErrorCode`; one a newer backend added stays text (the general
+    refusal answers it)."""
+    try:
+        return ErrorCode(str(value))
+    except ValueError:
+        return str(value)
 
 
 @dataclass(frozen=True)
 class ApiError:
-    code: str
+    code: ErrorCode | str
     message: str = ""
     status: int | None = None
     details: Any = None
@@ -42,7 +54,7 @@ class ApiError:
 
 @dataclass(frozen=True)
 class ApiResult:
-    content: dict | None = None
+    answer: Any = None
     error: ApiError | None = None
     status: int | None = None
 
@@ -68,43 +80,44 @@ class BackendClient:
     # -- public endpoints -------------------------------------------------------------
 
     def health(self) -> ApiResult:
-        return self._request("GET", "/api/v1/health")
+        return self._request("GET", "/api/v1/health", answers.Health)
 
     def offices(self, city: str | None = None) -> ApiResult:
-        return self._request("GET", "/api/v1/offices", params={"city": city} if city else None)
+        return self._request("GET", "/api/v1/offices", answers.OfficeList, params={"city": city} if city else None)
 
     def working_day(self, day: dt.date | None = None) -> ApiResult:
         """Without a day: today, by the backend's clock."""
         params = {"date": day.isoformat()} if day else {}
-        return self._request("GET", "/api/v1/working-days/check", params=params)
+        return self._request("GET", "/api/v1/working-days/check", answers.WorkingDay, params=params)
 
     def notice(self, notice_id: int) -> ApiResult:
-        return self._request("GET", f"/api/v1/notices/{int(notice_id)}")
+        return self._request("GET", f"/api/v1/notices/{int(notice_id)}", answers.Notice)
 
     # -- applicant endpoints ----------------------------------------------------------
 
     def status(self, name: str, id_number: str) -> ApiResult:
-        return self._request("POST", "/api/v1/status", json={"name": name, "id_number": id_number})
+        return self._request("POST", "/api/v1/status", answers.StatusReport,
+                             json={"name": name, "id_number": id_number})
 
     def create_application(self, payload: dict, idempotency_key: str) -> ApiResult:
-        return self._request("POST", "/api/v1/applications", json=payload,
+        return self._request("POST", "/api/v1/applications", answers.CreatedApplication, json=payload,
                              headers={"Idempotency-Key": idempotency_key})
 
     def check_organization(self, fields: dict) -> ApiResult:
         """What the backend makes of an organisation's 联系单 fields so far (a dry run): the
         published batch found in the text, the occupation, level, pickup window, and the
         first problem per field (`errors`)."""
-        return self._request("POST", "/api/v1/applications/check", json=fields)
+        return self._request("POST", "/api/v1/applications/check", answers.OrganizationCheck, json=fields)
 
     def subscribe(self, *, channel: str, conversation_id: str, name: str, id_number: str) -> ApiResult:
-        return self._request("POST", "/api/v1/subscriptions", json={
+        return self._request("POST", "/api/v1/subscriptions", answers.Subscription, json={
             "channel": channel, "conversation_id": conversation_id, "name": name, "id_number": id_number,
         })
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None,
-                 headers: dict | None = None) -> ApiResult:
+    def _request(self, method: str, path: str, answer: type, *, params: dict | None = None,
+                 json: dict | None = None, headers: dict | None = None) -> ApiResult:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if self.client_id:
             all_headers["X-Client-Id"] = self.client_id[:128]
@@ -128,8 +141,14 @@ class BackendClient:
             return ApiResult(error=ApiError(BAD_ANSWER, status=response.status_code),
                              status=response.status_code)
         if response.ok:
-            return ApiResult(content=body, status=response.status_code)
-        error = ApiError(code=str(body.get("code") or "http_error"), message=str(body.get("message") or ""),
+            try:
+                return ApiResult(answer=answers.build(answer, body), status=response.status_code)
+            except answers.BadAnswer as exc:  # field names and kinds only, never values
+                log.warning("backend %s %s answered %s without a %s: %s", method, path, response.status_code,
+                            answer.__name__, exc)
+                return ApiResult(error=ApiError(BAD_ANSWER, status=response.status_code),
+                                 status=response.status_code)
+        error = ApiError(code=error_code(body.get("code") or ErrorCode.HTTP_ERROR), message=str(body.get("message") or ""),
                          status=response.status_code, details=body.get("details"))
         log.info("backend %s %s answered %s %s", method, path, response.status_code, error.code)
         return ApiResult(error=error, status=response.status_code)

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.answers import OrganizationCheck
 from actions.api.backend import ApiError
 from actions.base import call_backend
 from actions.formatting import china_today
@@ -170,12 +171,13 @@ class ValidateOrganizationForm(SubmissionFormValidation):
         result = await call_backend(tracker, "check_organization", fields)
         if not result.ok:
             return typed
-        refused = next((e for e in result.content.get("errors") or [] if e.get("field") == slot), None)
+        check: OrganizationCheck = result.answer
+        refused = check.error_for(slot)
         if refused is not None:
-            for response, values in refusal_messages(ApiError(str(refused.get("code")), details=refused.get("details"))):
+            for response, values in refusal_messages(ApiError(refused.code, details=refused.details)):
                 dispatcher.utter_message(response=response, **values)
             return {slot: None}
-        found = result.content.get(slot)
+        found = getattr(check, slot, None)
         return {slot: found} if slot in ("batch_no", "occupation", "level") and found else typed
 
     async def validate_collector_name(self, value: Any, dispatcher: CollectingDispatcher,

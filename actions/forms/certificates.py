@@ -36,6 +36,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api.answers import CertificateStatus, StatusReport
 from actions.base import call_backend
 from actions.formatting import APPLICATION_KIND_LABELS
 from actions.forms.base import SubmissionFormValidation, free_text_answer
@@ -91,11 +92,11 @@ def identity_cleared_since_choices(events: list[dict]) -> bool:
     return False
 
 
-def already_applied(report: dict) -> list[dict]:
+def already_applied(report: StatusReport) -> list[CertificateStatus]:
     """The certificates of a status report that stand in the way of a new application: all
     the ones that can be collected, when each has a live application; else []."""
-    ready = [c for c in report.get("certificates") or [] if isinstance(c, dict) and c.get("state") == "ready"]
-    if not ready or not all(isinstance(c.get("application"), dict) for c in ready):
+    ready = [c for c in report.certificates if c.state == "ready"]
+    if not ready or not all(c.application is not None for c in ready):
         return []
     return ready
 
@@ -133,20 +134,19 @@ class CertificateChoiceValidation(SubmissionFormValidation, ABC):
         if not (name and id_number):
             return []
         result = await call_backend(tracker, "status", name, id_number)
-        blocking = already_applied(result.content) if result.ok else []
+        blocking = already_applied(result.answer) if result.ok else []
         if not blocking:
             return []
         for cert in blocking:
-            application = cert["application"]
+            application = cert.application
             dispatcher.utter_message(
-                response="utter_already_applied", occupation=cert.get("occupation", ""),
-                level=cert.get("level", ""), certificate_no=cert.get("certificate_no", ""),
-                number=application.get("number", ""), state_label=application.get("state_label", ""),
-                kind_label=APPLICATION_KIND_LABELS.get(application.get("kind"), ""))
-        office = blocking[0].get("office") or {}
+                response="utter_already_applied", occupation=cert.occupation, level=cert.level,
+                certificate_no=cert.certificate_no, number=application.number,
+                state_label=application.state_label, kind_label=APPLICATION_KIND_LABELS.get(application.kind, ""))
+        office = blocking[0].office
         dispatcher.utter_message(response="utter_already_applied_form_ended",
                                  task=FORMS_BY_NAME[self.form_name()].label,
-                                 office_name=office.get("name", ""), office_phone=office.get("phone", ""))
+                                 office_name=office.name, office_phone=office.phone)
         return [SlotSet("requested_slot", None)]
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,

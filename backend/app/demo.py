@@ -165,3 +165,4 @@ def _demo_applications(session: Session, today: dt.date) -> None:
     record_collection(session, CollectionRequest(
         certificate_nos=[f"ZS{today.year}900003"], method="本人", collector_name=DEMO_PEOPLE["collected"][0],
         receipt_signed=True), actor="demo", today=today)
+    session.commit()

@@ -1,5 +1,5 @@
-"""Request bodies. Responses are plain dicts built by the services; the organisation check's
-answer has a model too, for the OpenAPI description the assistant is written against."""
+"""Request bodies, and the organisation check's answer (its request's neighbour); every other
+answer's model is in app/answers.py."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from pickup_rules import ErrorCode
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -160,7 +161,7 @@ class VisitWindow(BaseModel):
 
 class CheckError(BaseModel):
     field: Literal["batch_no", "occupation", "level", "headcount", "visit_date"]
-    code: str
+    code: ErrorCode
     message: str
     details: dict
 

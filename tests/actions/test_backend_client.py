@@ -11,8 +11,8 @@ from conftest import READY
 def test_status_of_a_ready_holder(backend: str) -> None:
     result = BackendClient.from_env(client_id="client-1").status(*READY)
     assert result.ok and result.status == 200
-    assert result.content["id_number_masked"] == "330106********0018"
-    assert result.content["certificates"][0]["state"] == "ready"
+    assert result.answer.id_number_masked == "330106********0018"
+    assert result.answer.certificates[0].state == "ready"
 
 
 def test_not_found_is_an_error_with_code_and_message(backend: str) -> None:
@@ -24,7 +24,7 @@ def test_not_found_is_an_error_with_code_and_message(backend: str) -> None:
 
 def test_offices_by_city(backend: str) -> None:
     result = BackendClient.from_env().offices("杭州市")
-    assert [o["level"] for o in result.content["offices"]][:1] == ["市"]
+    assert [o.level for o in result.answer.offices][:1] == ["市"]
 
 
 def test_nothing_listening_is_unavailable(backend_down: str) -> None:

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.api.answers import BadAnswer, CreatedApplication, build
 from actions.applications import ActionCancelSubmission, ActionSubmitMail, ActionSubmitProxy
 from actions.forms.applications import ValidateMailForm, ValidateProxyForm
 from actions.forms.certificates import ActionAskCertificateNo
@@ -228,22 +229,30 @@ async def test_the_letter_names_the_only_certificate_the_backend_took_without_as
     assert "委托人：" + person[0] + "，身份证号：____________________" in texts[2]
 
 
+def _created(number: str, certificate: dict | None) -> CreatedApplication:
+    """A proxy application as the client builds it from the backend's answer."""
+    return build(CreatedApplication, {
+        "number": number, "kind": "proxy", "certificate": certificate, "state": "applied", "state_label": "已申请",
+        "reason": None, "steps": [], "delivery_due_on": None, "delivery_due_estimated": False,
+        "delivery_due_basis": "application_date", "delivery": None, "access_token": "t" * 32})
+
+
 async def test_without_the_certificate_in_the_backends_answer_the_letter_keeps_its_blanks(domain: dict) -> None:
     person = ("陈小明", "330106199001010018")
-    dispatcher = CollectingDispatcher()
-    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", person)), {"number": "SQ1"})
-    assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
     # The backend's answer is the one source: a choice in the slots alone prints nothing.
     dispatcher = CollectingDispatcher()
     chosen = {**form_slots("proxy", person), "certificate_no": CHOICES[0]["certificate_no"],
               "certificate_choices": CHOICES}
-    ActionSubmitProxy().reply(dispatcher, make_tracker(chosen), {"number": "SQ2", "certificate": None})
+    ActionSubmitProxy().reply(dispatcher, make_tracker(chosen), _created("SQ2", None))
     assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
     # A number without its occupation and level is no certificate to print.
     dispatcher = CollectingDispatcher()
-    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", person)), {
-        "number": "SQ3", "certificate": {"certificate_no": "ZS2026C0011", "occupation": "", "level": None}})
+    ActionSubmitProxy().reply(dispatcher, make_tracker(form_slots("proxy", person)), _created(
+        "SQ3", {"certificate_no": "ZS2026C0011", "occupation": "", "level": "", "batch_no": "JD20260101"}))
     assert responses(dispatcher)[-1] == "utter_proxy_letter_template"
+    # An answer without the certificate field at all is no answer: the client refuses it.
+    with pytest.raises(BadAnswer):
+        build(CreatedApplication, {"number": "SQ1"})
 
 
 @pytest.mark.parametrize("text", ["育婴员", "电工三级", "第三本", "好的", "ZS2026900001", "ZS2026C0013"])

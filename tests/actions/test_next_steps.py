@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.applications import ActionSubmitMail, ActionSubmitProxy
 from actions.forms.applications import ValidateMailForm, ValidateProxyForm
+from actions.api.answers import CertificateStatus, build
 from actions.status import ActionCheckStatus, ActionDeadline, certificate_messages
 from conftest import COLLECTED, PENDING_NATIONAL, PROXY_REVIEWING, STAFF_TOKEN, TEST_TODAY, make_tracker, publish_people, responses
 
@@ -202,9 +203,18 @@ async def test_no_next_steps_once_a_live_application_exists(backend: str, domain
     assert "utter_status_next_steps" not in responses(dispatcher)
 
 
+def _certificate(deadline: dict) -> CertificateStatus:
+    """One certificate of a status report as the client builds it from the backend's JSON."""
+    office = {"code": "330100", "level": "市", "region": "杭州", "name": "杭州市职业技能鉴定中心",
+              "address": "杭州市示例路1号", "phone": "0571-00000000", "hours": "工作日 9:00-17:00"}
+    return build(CertificateStatus, {
+        "certificate_no": "2026330100000000000001", "occupation": "电工", "level": "四级", "state": "ready",
+        "office": office, "deadline": {"rule": "notice", "counted_from": "2026-05-06", **deadline},
+        "collection": None, "application": None, "refused_application": None})
+
+
 def test_no_next_steps_after_the_last_day() -> None:
-    cert = {"state": "ready", "application": None, "office": {},
-            "deadline": {"date": "2026-05-20", "passed": True, "estimated": False, "working_days_left": None}}
+    cert = _certificate({"date": "2026-05-20", "passed": True, "estimated": False, "working_days_left": None})
     assert [name for name, _ in certificate_messages(cert)] == ["utter_status_ready_deadline_passed"]
     from actions.status import can_apply
     assert not can_apply(cert)
@@ -241,9 +251,7 @@ async def test_the_days_left_are_the_backends_and_reach_the_last_day(backend: st
     ({"date": "2026-06-12", "passed": False, "estimated": False}, []),  # an older backend: nothing said
 ])
 def test_the_days_left_are_said_as_the_backend_counts_them(deadline: dict, said: list) -> None:
-    cert = {"state": "ready", "application": None, "occupation": "电工", "level": "四级", "office": {},
-            "deadline": deadline}
-    messages = certificate_messages(cert)
+    messages = certificate_messages(_certificate(deadline))
     assert messages[0][0] == "utter_status_ready"
     assert messages[1:] == said
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Annotated
 
@@ -28,7 +29,34 @@ from app.rules.working_days import WorkCalendar
 from app.services.calendar import calendar_for
 from app.services.staff_accounts import MACHINE, Principal, account_of_session, principal_of
 
-SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def unit_of_work(session: Annotated[Session, Depends(get_session, scope="function")]) -> Iterator[Session]:
+    """The one commit of a request: when the handler has answered and before the response goes
+    out (scope "function"), so that a failing commit is an error answer, never a 2xx for nothing
+    stored. A refusal rolls back, unless it keeps what was recorded on the way
+    (`AppError.keeping_writes`: the audit row of a refused sign-in, its failure count)."""
+    try:
+        yield session
+    except AppError as exc:
+        if exc.keep_writes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except BaseException:
+        # SQLite keeps the transaction open after a failed COMMIT (busy, disk full): ended here
+        # before the connection goes back to the pool.
+        session.rollback()
+        raise
+
+
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

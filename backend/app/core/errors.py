@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pickup_rules import ErrorCode
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
+log = logging.getLogger(__name__)
+
+
 class AppError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, details: object = None,
-                 headers: dict[str, str] | None = None) -> None:
+    """A refusal. Its code must be one of `pickup_rules.ErrorCode` (a ValueError otherwise)."""
+
+    def __init__(self, status: int, code: ErrorCode | str, message: str, *, details: object = None,
+                 headers: dict[str, str] | None = None, keep_writes: bool = False) -> None:
         super().__init__(code)
         self.status = status
-        self.code = code
+        self.code = ErrorCode(code)
         self.message = message
         self.details = details
         self.headers = headers
+        # The request's unit of work commits what the handler recorded before refusing.
+        self.keep_writes = keep_writes
+
+    def keeping_writes(self) -> AppError:
+        """The same refusal, with the request's writes kept (the services' errors are shared
+        constants: never changed in place)."""
+        return AppError(self.status, self.code, self.message, details=self.details,
+                        headers=self.headers, keep_writes=True)
 
 
 def not_found(message: str = "未找到相关记录。") -> AppError:
@@ -33,6 +49,7 @@ def unauthorized() -> AppError:
     return AppError(401, "unauthorized", UNAUTHORIZED_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
 
 
+INTERNAL_MESSAGE = "系统暂时无法处理，请稍后再试或拨打12333咨询。"
 CSRF_MESSAGE = "请求缺少有效的安全校验（X-CSRF-Token），请刷新页面后重试。"
 
 
@@ -43,7 +60,7 @@ def csrf_refused() -> AppError:
 class ErrorBody(BaseModel):
     """The one error shape, as the OpenAPI description shows it for every refusal."""
 
-    code: str = Field(description="stable snake_case code, e.g. not_found, invalid_request")
+    code: ErrorCode = Field(description="stable snake_case code (pickup_rules.ErrorCode)")
     message: str = Field(description="Chinese, fit for an applicant")
     details: Any = Field(default=None, description="what the code needs said: the refused field, the options")
 
@@ -60,13 +77,14 @@ ERROR_STATUSES: dict[int, str] = {
          "other JSON 64 KB).",
     422: "Refused input: `invalid_request` (schema, `details.field`) or a rule's own code.",
     429: "Too many look-ups: `too_many_requests`, with Retry-After.",
-    503: "A service behind the backend (the assistant) is unavailable.",
+    503: "A service behind the backend (the assistant) is unavailable; on SQLite, `database_busy` "
+         "while a long list import holds the write lock (Retry-After).",
 }
 
 
 def error_responses(*statuses: int, html_route: bool = False) -> dict[int | str, dict[str, Any]]:
     if html_route:  # FastAPI would file the model under the page's text/html: spelt out as JSON
-        content = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         return {status: {"description": ERROR_STATUSES[status], "content": content} for status in statuses}
     return {status: {"model": ErrorBody, "description": ERROR_STATUSES[status]} for status in statuses}
 
@@ -80,8 +98,8 @@ _HTTP_CODES = {
 }
 
 
-def error_body(code: str, message: str, details: object = None) -> dict:
-    body: dict[str, object] = {"code": code, "message": message}
+def error_body(code: ErrorCode | str, message: str, details: object = None) -> dict:
+    body: dict[str, object] = {"code": ErrorCode(code).value, "message": message}
     if details is not None:
         body["details"] = details
     return body
@@ -112,7 +130,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # Starlette's own headers are kept: `Allow` on a 405.
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        # On SQLite another transaction (a long list import) may hold the one write lock past
+        # the busy timeout: nothing was written, and the same request succeeds later. Any other
+        # failure goes on to the 500 below (and its logged traceback).
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        log.warning("database busy (%s: locked): %s %s answered 503", type(exc).__name__, request.method,
+                    request.url.path)
+        return JSONResponse(error_body(ErrorCode.DATABASE_BUSY, "系统正在处理大量数据，请稍后再试。"),
+                            status_code=503, headers={"Retry-After": "30"})
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body("internal_error", "系统暂时无法处理，请稍后再试或拨打12333咨询。"),
-                            status_code=500)
+        return JSONResponse(error_body(ErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE), status_code=500)

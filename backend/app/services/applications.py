@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 
+from pickup_rules import ErrorCode
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -141,11 +142,11 @@ def create_application(session: Session, request: MailApplication | ProxyApplica
         else:
             app = _create_individual(session, request, key=key, fingerprint=fingerprint,
                                      actor=actor, calendar=calendar, today=today)
-        session.commit()
+        session.flush()  # the key's unique index decides a race here; the request commits
     except (IntegrityError, AppError) as exc:
         # A concurrent retry may have won the race: its row holds the key (IntegrityError), or
         # it committed after our replay check, so that the certificate looked taken.
-        if isinstance(exc, AppError) and exc.code != "duplicate_application":
+        if isinstance(exc, AppError) and exc.code != ErrorCode.DUPLICATE_APPLICATION:
             raise
         session.rollback()
         replay = _replay(session, key, fingerprint)
@@ -275,5 +276,5 @@ def move(session: Session, app: Application, transition: Transition, *, actor: s
     queue_for_step(session, step, push_channels)
     audit.record(session, actor=actor, action=f"application_{target}", target=app.number,
                  detail={"reason": mask_ids_in_text(transition.reason)} if transition.reason else None)
-    session.commit()
+    session.flush()
     return app

@@ -18,8 +18,11 @@ _TARGET_LENGTH = AuditEntry.__table__.c.target.type.length
 
 log = logging.getLogger("audit")
 
-# A look-up's row is retried this often when the database stays locked past its busy timeout.
+# A look-up's row is retried this often when the database fails otherwise...
 LOOKUP_WRITE_ATTEMPTS = 3
+# ...and for this long while SQLite's write lock is held: a list import is one transaction, and
+# the largest the caps allow held it 95 s here (README, "One transaction per import").
+LOOKUP_LOCKED_PATIENCE_SECONDS = 900.0
 
 # One thread writes look-up rows, in order, apart from the requests: a read-only look-up
 # never waits for a writer (on SQLite, a list import holds the only write lock).
@@ -47,6 +50,11 @@ def record_apart(bind: Engine, *, actor: str, action: str, target: str | None = 
     future.add_done_callback(_done)
 
 
+def is_locked(exc: OperationalError) -> bool:
+    """SQLite's write lock held past the busy timeout (another transaction is writing)."""
+    return "database is locked" in str(exc.orig)
+
+
 def flush(timeout: float | None = 30) -> None:
     """Wait until every row handed to `record_apart` so far is written (tests, shutdown)."""
     with _pending_lock:
@@ -60,18 +68,21 @@ def _done(future: Future) -> None:
 
 
 def _write(bind: Engine, row: dict) -> None:
-    for attempt in range(1, LOOKUP_WRITE_ATTEMPTS + 1):
+    started, failures = time.monotonic(), 0
+    while True:
         try:
             with Session(bind) as session:
                 record(session, **row)
                 session.commit()
             return
         except OperationalError as exc:
-            if attempt == LOOKUP_WRITE_ATTEMPTS:
-                log.error("audit row of %s lost after %d attempts: %s", row["action"], attempt,
+            locked = is_locked(exc) and time.monotonic() - started < LOOKUP_LOCKED_PATIENCE_SECONDS
+            failures += 0 if locked else 1
+            if failures >= LOOKUP_WRITE_ATTEMPTS:
+                log.error("audit row of %s lost after %d failures: %s", row["action"], failures,
                           type(exc.orig).__name__)
                 return
-            time.sleep(attempt)
+            time.sleep(1 if locked else failures)
         except Exception:  # noqa: BLE001 - the thread must go on writing the next rows
             log.exception("audit row of %s lost", row["action"])
             return

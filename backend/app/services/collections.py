@@ -76,9 +76,8 @@ def record_collection(session: Session, request: CollectionRequest, *, actor: st
                  detail={"method": request.method, "certificates": len(certs),
                          "walk_in": request.walk_in is not None})
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise AppError(409, "not_collectable", "这些证书刚刚已被登记领取。") from None
     return Collection(certs, distinct_apps)
 

@@ -1,7 +1,7 @@
 """Import of a published list, CSV or XLSX, as centres publish it: a title above the header,
 header variants, extra columns (序号, 性别, 工作单位, 备注), a note or two below the data.
 A file with any bad row writes nothing; a dry run checks everything and writes nothing either.
-A good file is written in committed chunks, so that others' writes are not held up for long.
+A good file is written in one transaction: a failure half-way writes nothing either.
 
 Files are bounded before anything large is built from them: a few kilobytes of XLSX can
 describe a sheet of 17 billion cells, and the XLSX reader allocates every cell of the area
@@ -633,12 +633,11 @@ def import_list(session: Session, *, filename: str, data: bytes, office: Office,
     result.warnings = warnings
     if dry_run:
         return result
-    # Every row is checked above, so a bad file has written nothing. The rows go in chunk by
-    # chunk, each committed: SQLite has one write lock, and an applicant's application (or a
-    # look-up's audit row) waits for one chunk, not for the whole file. Should the process die
-    # half-way, uploading the file again imports the rest (rows already in count as unchanged).
+    # Every row is checked above, so a bad file has written nothing; the writes below are one
+    # transaction with the request's (its audit row included), committed by the request: a
+    # failure half-way leaves nothing. Readers never wait for it (PostgreSQL; SQLite in WAL);
+    # on SQLite other writers wait for the whole insert (README: "One transaction per import").
     batch_ids = _batches(session, fresh, office, exam_type, blanks_arrived_on)
-    session.commit()
     for start in range(0, len(fresh), CHUNK):
         session.execute(insert(Certificate), [
             {"holder_name": r["holder_name"], "id_number": r["id_number"],
@@ -647,7 +646,6 @@ def import_list(session: Session, *, filename: str, data: bytes, office: Office,
              "batch_id": batch_ids[(r["batch_no"], r["occupation"], r["level"])]}
             for r in fresh[start:start + CHUNK]
         ])
-        session.commit()
     return result
 
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pickup_rules import RuleError
+from pickup_rules import ErrorCode, RuleError
 from pickup_rules.vocabulary import CODE_TOO_LONG, normalize_code
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from app.services.notices import batch_order
 
 FIELDS = ("batch_no", "occupation", "level", "headcount", "visit_date")
 # Problems that mean "not on a published list"; an application answers them as `not_on_list`.
-NOT_ON_LIST = frozenset({"batch_not_published", "occupation_not_in_batch", "level_not_in_batch"})
+NOT_ON_LIST = frozenset({ErrorCode.BATCH_NOT_PUBLISHED, ErrorCode.OCCUPATION_NOT_IN_BATCH, ErrorCode.LEVEL_NOT_IN_BATCH})
 LEVEL_MESSAGE = "等级应为五级、四级、三级、二级或一级（初级工至高级技师）。"
 # A sentence around a batch number is cut here when it is too long to read as one code.
 _SENTENCE_BREAKS = re.compile(r"[，,。；;！!？?：:、\n]")
@@ -45,12 +45,15 @@ _SENTENCE_BREAKS = re.compile(r"[，,。；;！!？?：:、\n]")
 @dataclass(frozen=True)
 class Problem:
     field: str
-    code: str
+    code: ErrorCode
     message: str
     details: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", ErrorCode(self.code))
+
     def public(self) -> dict:
-        return {"field": self.field, "code": self.code, "message": self.message, "details": self.details}
+        return {"field": self.field, "code": self.code.value, "message": self.message, "details": self.details}
 
     def as_error(self) -> AppError:
         """As `POST /applications` refuses: list mismatches keep the code `not_on_list`, and

@@ -38,13 +38,12 @@ def subscribe(session: Session, request: SubscriptionRequest, *, actor: str, tod
     audit.record(session, actor=actor, action="notice_subscribed", target=mask_id(id_number),
                  detail={"channel": request.channel})
     try:
-        subscription, created = link_conversation(
-            session, channel=request.channel, conversation_id=request.conversation_id,
-            name=request.name, id_number=id_number)
-        queue_for_subscription(session, subscription, push_channels)
-        session.commit()
+        with session.begin_nested():
+            subscription, created = link_conversation(
+                session, channel=request.channel, conversation_id=request.conversation_id,
+                name=request.name, id_number=id_number)
+            queue_for_subscription(session, subscription, push_channels)
     except IntegrityError:  # the same subscription sent twice at once
-        session.rollback()
         created = False
     return {"subscribed": True, "created": created, "channel": request.channel,
             "push_supported": request.channel in push_channels,
@@ -54,14 +53,14 @@ def subscribe(session: Session, request: SubscriptionRequest, *, actor: str, tod
 def subscribe_applicant(session: Session, *, channel: str, conversation_id: str, name: str,
                         id_number: str, actor: str) -> None:
     """The conversation that applied hears each decision. Its pickup notice is not queued:
-    someone who has just applied knows it. Committed on its own: the application stands
+    someone who has just applied knows it. In a savepoint of its own: the application stands
     even when this fails."""
     try:
-        _, created = link_conversation(session, channel=channel, conversation_id=conversation_id,
-                                       name=name, id_number=id_number)
-        if created:
-            audit.record(session, actor=actor, action="notice_subscribed", target=mask_id(id_number),
-                         detail={"channel": channel, "by": "application"})
-        session.commit()
+        with session.begin_nested():
+            _, created = link_conversation(session, channel=channel, conversation_id=conversation_id,
+                                           name=name, id_number=id_number)
+            if created:
+                audit.record(session, actor=actor, action="notice_subscribed", target=mask_id(id_number),
+                             detail={"channel": channel, "by": "application"})
     except IntegrityError:  # the same conversation linked at the same moment: it is linked
-        session.rollback()
+        pass

@@ -7,9 +7,10 @@ functions; no I/O. A refused value raises a `RuleError` whose `code` is stable: 
 turns it into its API error, the assistant into a response of the domain.
 """
 
+from pickup_rules.codes import ErrorCode
 from pickup_rules.errors import RuleError
 from pickup_rules.identity import find_id_number, validate_id_number
 from pickup_rules.masking import mask_for_log, mask_id, mask_ids_in_text
 
-__all__ = ["RuleError", "find_id_number", "mask_for_log", "mask_id", "mask_ids_in_text",
+__all__ = ["ErrorCode", "RuleError", "find_id_number", "mask_for_log", "mask_id", "mask_ids_in_text",
            "validate_id_number"]

@@ -8,8 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from pickup_rules import ErrorCode
 from sqlalchemy.orm import Session
 
+from app import answers
 from app.api.deps import CalendarDep, ClientDep, SessionDep, SettingsDep, TodayDep, enforce_lookup_limits
 from app.api.params import ApplicationNumber
 from app.core.csp import inline_hashes, policy
@@ -36,7 +38,7 @@ router = APIRouter(tags=["applicants"])
 NOT_FOUND_MESSAGE = "未查到与该姓名和身份证号相符的证书。可能领证名单尚未公布，或信息有误；请核对后重试，或咨询领证机构、12333。"
 
 
-@router.post("/status", responses=error_responses(400, 404, 413, 422, 429))
+@router.post("/status", response_model=answers.StatusReport, responses=error_responses(400, 404, 413, 422, 429))
 def status(request: Request, query: StatusQuery, session: SessionDep, calendar: CalendarDep,
            today: TodayDep, client: ClientDep) -> dict:
     """The holder's certificates when name and ID number both match (404 `not_found` the same
@@ -67,8 +69,10 @@ def _applicant_id(body: object, today: date) -> str:
     return normalize_id(body.id_number, today=today)
 
 
-@router.post("/applications", status_code=201, responses={
-    200: {"description": "The first application, when the same Idempotency-Key comes again"},
+@router.post("/applications", status_code=201, response_model=answers.CreatedApplication,
+             response_model_exclude_unset=True, responses={
+    200: {"description": "The first application, when the same Idempotency-Key comes again",
+          "model": answers.CreatedApplication},
     **error_responses(400, 409, 413, 422, 429)})
 def apply(request: Request, response: Response, body: Annotated[ApplicationRequest, Body()],
           session: SessionDep, calendar: CalendarDep, today: TodayDep, client: ClientDep,
@@ -91,7 +95,7 @@ def apply(request: Request, response: Response, body: Annotated[ApplicationReque
         app, created = create_application(session, body, client=client, key=idempotency_key,
                                           actor=f"applicant:{client}", calendar=calendar, today=today)
     except AppError as exc:
-        if exc.code == "not_on_list" and not isinstance(body, OrganizationApplication):
+        if exc.code == ErrorCode.NOT_ON_LIST and not isinstance(body, OrganizationApplication):
             guard.missed()
         raise
     if not created:
@@ -129,7 +133,7 @@ def check_organization_form(body: OrganizationCheckRequest, session: SessionDep,
     return check.public()
 
 
-@router.get("/applications/{number}", responses=error_responses(404, 422))
+@router.get("/applications/{number}", response_model=answers.Application, responses=error_responses(404, 422))
 def application(number: ApplicationNumber, session: SessionDep,
                 x_application_token: Annotated[str | None, Header()] = None) -> dict:
     """An application as `POST /applications` answered it (without the token), for whoever holds
@@ -151,8 +155,9 @@ def _application_for_token(session: Session, number: str, token: str | None) -> 
     return app if app is not None and matches else None
 
 
-@router.get("/applications/{number}/contact-form", response_class=HTMLResponse,
-            responses=error_responses(404, 422, html_route=True))
+@router.get("/applications/{number}/contact-form", response_class=HTMLResponse, responses={
+    200: {"description": "The filled 联系单, an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+    **error_responses(404, 422, html_route=True)})
 def contact_form(number: ApplicationNumber, token: Annotated[str, Query(max_length=200)],
                  session: SessionDep) -> HTMLResponse:
     """The filled 联系单, print-ready A4. The access token was given only to the applicant; the
@@ -168,7 +173,7 @@ def contact_form(number: ApplicationNumber, token: Annotated[str, Query(max_leng
     return HTMLResponse(page, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
 
 
-@router.post("/subscriptions", status_code=201, responses=error_responses(400, 413, 422, 429))
+@router.post("/subscriptions", status_code=201, response_model=answers.Subscription, responses=error_responses(400, 413, 422, 429))
 def subscriptions(request: Request, body: SubscriptionRequest, session: SessionDep, today: TodayDep,
                   client: ClientDep, settings: SettingsDep) -> dict:
     id_number = normalize_id(body.id_number, today=today)

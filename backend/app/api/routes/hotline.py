@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from app import answers
 from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.core.errors import AppError, error_responses
 from app.services import audit
@@ -36,18 +37,19 @@ def get_assistant(settings: SettingsDep) -> RasaAssistant:
 AssistantDep = Annotated[RasaAssistant, Depends(get_assistant)]
 
 
-@router.post("/ask", responses=error_responses(400, 413, 422, 503))
+@router.post("/ask", response_model=answers.HotlineAnswer, responses=error_responses(400, 413, 422, 503))
 def ask(body: HotlineQuestion, actor: StaffDep, assistant: AssistantDep, session: SessionDep) -> dict:
     sender_id = f"hotline-{body.conversation}"
-    # The question itself is not kept: a caller's ID number may be in it.
-    audit.record(session, actor=f"{actor}:hotline", action="hotline_ask", target=sender_id)
-    session.commit()
+    # The question itself is not kept: a caller's ID number may be in it. Recorded once the
+    # assistant has answered (or not): no transaction stays open while Rasa thinks.
     try:
         messages = assistant.ask(sender_id, body.question.strip())
     except AssistantUnavailable as exc:
         logger.warning("hotline: the assistant did not answer (%s)", exc)
-        raise AppError(503, "assistant_unavailable",
-                       "智能助手暂时无法连接，请稍后再试；可先按办事指南解答来电。") from exc
+        audit.record(session, actor=f"{actor}:hotline", action="hotline_ask", target=sender_id)
+        raise AppError(503, "assistant_unavailable", "智能助手暂时无法连接，请稍后再试；可先按办事指南解答来电。",
+                       keep_writes=True) from exc
+    audit.record(session, actor=f"{actor}:hotline", action="hotline_ask", target=sender_id)
     return {
         "conversation": body.conversation,
         "sender_id": sender_id,

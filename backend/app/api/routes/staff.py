@@ -5,13 +5,13 @@ audit entry with the account's name."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from app import answers
 from app.api.deps import CalendarDep, PrincipalDep, SessionDep, SettingsDep, TodayDep, enforce_lookup_limits
 from app.api.params import ApplicationNumber, RowId
 from app.core.edge import LIST_UPLOAD_BYTES
@@ -44,8 +44,8 @@ from app.services.work_queue import application_office_code, work_queue
 # else) or a 403: a cookie without its CSRF token, an office outside the account's, an auditor.
 router = APIRouter(prefix="/staff", tags=["staff"], responses=error_responses(401, 403))
 
-@router.post("/lists", status_code=201, responses={
-    200: {"description": "The preview (`dry_run`): what an import would do"},
+@router.post("/lists", status_code=201, response_model=answers.ListImport, responses={
+    200: {"description": "The preview (`dry_run`): what an import would do", "model": answers.ListImport},
     **error_responses(400, 404, 413, 422)})
 def import_published_list(
     session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response,
@@ -73,21 +73,21 @@ def import_published_list(
         result = import_list(session, filename=filename, data=data, office=office, exam_type=exam_type,
                              blanks_arrived_on=blanks_arrived_on, today=today, dry_run=dry_run)
     except AppError as exc:
-        if dry_run:  # a preview that finds bad rows is a preview all the same
-            session.rollback()
-            audit.record(session, actor=actor, action="list_previewed", target=target,
-                         detail=preview_refused_detail(exc, filename))
-            session.commit()
-        raise
+        if not dry_run:
+            raise
+        # A preview that finds bad rows is a preview all the same: its audit row is kept.
+        session.rollback()
+        audit.record(session, actor=actor, action="list_previewed", target=target,
+                     detail=preview_refused_detail(exc, filename))
+        raise exc.keeping_writes() from None
     audit.record(session, actor=actor, action="list_previewed" if dry_run else "list_imported",
                  target=target, detail=audit_detail(result, filename))
-    session.commit()
     if dry_run:
         response.status_code = 200
     return result_public(result)
 
 
-@router.post("/notices", status_code=201, responses=error_responses(400, 404, 409, 413, 422))
+@router.post("/notices", status_code=201, response_model=answers.PublishedNotice, responses=error_responses(400, 404, 409, 413, 422))
 def publish_notice(body: NoticeRequest, session: SessionDep, principal: PrincipalDep,
                    calendar: CalendarDep, settings: SettingsDep, today: TodayDep) -> dict:
     """Publish a pickup notice for batches of one office. The answer is the notice as
@@ -105,12 +105,11 @@ def publish_notice(body: NoticeRequest, session: SessionDep, principal: Principa
                  detail={"notice_id": notice.id, "batch_nos": sorted(body.batch_nos),
                          "subscribers_queued": queued,
                          "warnings": [w["code"] for w in publication.warnings]})
-    session.commit()
     return {**notice_public(session, notice, calendar, today), "subscribers_queued": queued,
             "warnings": publication.warnings}
 
 
-@router.post("/notices/preview", responses=error_responses(400, 404, 409, 413, 422))
+@router.post("/notices/preview", response_model=answers.NoticePreview, responses=error_responses(400, 404, 409, 413, 422))
 def preview_notice(body: NoticeRequest, session: SessionDep, principal: PrincipalDep,
                    calendar: CalendarDep, settings: SettingsDep, today: TodayDep) -> dict:
     """What publishing would do, written nowhere: each batch's last day (`estimated` when the
@@ -128,14 +127,14 @@ def preview_notice(body: NoticeRequest, session: SessionDep, principal: Principa
     return answer
 
 
-@router.get("/notices/{notice_id}/deliveries", responses=error_responses(422))
+@router.get("/notices/{notice_id}/deliveries", response_model=answers.NoticeDeliveries, responses=error_responses(422))
 def notice_deliveries(notice_id: RowId, session: SessionDep, principal: PrincipalDep) -> dict:
     notice = session.get(PickupNotice, notice_id)
     principal.check_office(notice.office.code if notice else None)
     return {"notice_id": notice_id, "deliveries": deliveries_public(session, notice_id)}
 
 
-@router.post("/applications/{number}/transitions", responses=error_responses(400, 404, 409, 413, 422))
+@router.post("/applications/{number}/transitions", response_model=answers.Application, responses=error_responses(400, 404, 409, 413, 422))
 def transition(number: ApplicationNumber, body: Transition, session: SessionDep, principal: PrincipalDep,
                calendar: CalendarDep, today: TodayDep, settings: SettingsDep) -> dict:
     """Move an application one step. The answer is the application as `POST /applications`
@@ -149,7 +148,8 @@ def transition(number: ApplicationNumber, body: Transition, session: SessionDep,
     return application_public(app)
 
 
-@router.get("/applications/{number}/deliveries", responses=error_responses(404, 422))
+@router.get("/applications/{number}/deliveries", response_model=answers.ApplicationDeliveries,
+            responses=error_responses(404, 422))
 def application_deliveries(number: ApplicationNumber, session: SessionDep, principal: PrincipalDep) -> dict:
     """What happened to each pushed decision on this application."""
     app = application_by_number(session, number)
@@ -157,7 +157,7 @@ def application_deliveries(number: ApplicationNumber, session: SessionDep, princ
     return {"number": app.number, "deliveries": application_deliveries_public(session, app.id)}
 
 
-@router.post("/collections", status_code=201, responses=error_responses(400, 404, 409, 413, 422))
+@router.post("/collections", status_code=201, response_model=answers.Collected, responses=error_responses(400, 404, 409, 413, 422))
 def collections(body: CollectionRequest, session: SessionDep, principal: PrincipalDep, today: TodayDep) -> dict:
     """Record a collection at the counter. 代领 and 单位 name the completed application
     (`application_number`), or come without one (现场申请): `walk_in` is then
@@ -177,7 +177,9 @@ def collections(body: CollectionRequest, session: SessionDep, principal: Princip
 
 @router.get("/statistics", responses={
     200: {"description": "The counts (办件统计口径) as JSON, or as CSV with `format=csv`, XLSX with `format=xlsx`",
-          "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}},
+          "model": answers.Statistics,
+          "content": {"text/csv": {"schema": {"type": "string"}},
+                      XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
     **error_responses(422)})
 def export_statistics(session: SessionDep, principal: PrincipalDep, start: Annotated[IsoDate, Query()],
                       end: Annotated[IsoDate, Query()],
@@ -194,9 +196,8 @@ def export_statistics(session: SessionDep, principal: PrincipalDep, start: Annot
     audit.record(session, actor=principal.name, action="statistics_exported",
                  detail={"start": start.isoformat(), "end": end.isoformat(), "format": format,
                          "office_code": office_code})
-    session.commit()
-    if format == "json":
-        return Response(json.dumps(stats, ensure_ascii=False), media_type="application/json")
+    if format == "json":  # declared above (`answers.Statistics`), and held to it here
+        return Response(answers.Statistics.model_validate(stats).model_dump_json(), media_type="application/json")
     if format == "xlsx":
         return Response(statistics_xlsx(stats), media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="statistics-{start}-{end}.xlsx"'})
@@ -204,7 +205,7 @@ def export_statistics(session: SessionDep, principal: PrincipalDep, start: Annot
                     headers={"Content-Disposition": f'attachment; filename="statistics-{start}-{end}.csv"'})
 
 
-@router.put("/holidays/{year}", responses=error_responses(400, 413, 422))
+@router.put("/holidays/{year}", response_model=answers.HolidaysLoaded, responses=error_responses(400, 413, 422))
 def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: SessionDep,
                   principal: PrincipalDep) -> dict:
     """The State Council's arrangement for a year the calendar lacks: province accounts."""
@@ -216,22 +217,20 @@ def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: Sessi
     replace_year(session, holidays)
     audit.record(session, actor=actor, action="holidays_loaded", target=str(year),
                  detail={"days": len(holidays.days), "source": holidays.source})
-    session.commit()
     return {"year": year, "days": len(holidays.days), "source": holidays.source}
 
 
-@router.put("/offices", responses=error_responses(400, 413, 422))
+@router.put("/offices", response_model=answers.OfficesLoaded, responses=error_responses(400, 413, 422))
 def load_offices(body: Annotated[list[OfficeRecord], Body()], session: SessionDep,
                  principal: PrincipalDep) -> dict:
     principal.check_province()
     actor = principal.name
     count = upsert_offices(session, body)
     audit.record(session, actor=actor, action="offices_loaded", detail={"offices": count})
-    session.commit()
     return {"offices": count}
 
 
-@router.get("/applications", responses=error_responses(422))
+@router.get("/applications", response_model=answers.WorkQueue, responses=error_responses(422))
 def applications_queue(session: SessionDep, principal: PrincipalDep, today: TodayDep,
                        office_code: Annotated[OfficeCode | None, Query()] = None,
                        kind: Annotated[Literal["mail", "proxy", "organization"] | None, Query()] = None,
@@ -248,7 +247,7 @@ def applications_queue(session: SessionDep, principal: PrincipalDep, today: Toda
     return {"today": today.isoformat(), "applications": items}
 
 
-@router.post("/status", responses=error_responses(400, 404, 413, 422, 429))
+@router.post("/status", response_model=answers.StatusReport, responses=error_responses(400, 404, 413, 422, 429))
 def staff_status(request: Request, query: StatusQuery, session: SessionDep, principal: PrincipalDep,
                  calendar: CalendarDep, today: TodayDep) -> dict:
     """The status look-up for hotline agents and the counter: the holder's certificates held by
@@ -266,7 +265,7 @@ def staff_status(request: Request, query: StatusQuery, session: SessionDep, prin
     return status_report(session, certs, calendar, today)
 
 
-@router.get("/unanswered", responses=error_responses(422, 503))
+@router.get("/unanswered", response_model=answers.Unanswered, responses=error_responses(422, 503))
 def unanswered(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
                weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> dict:
     """What applicants asked that fell to the fallback or under the confidence threshold, in
@@ -277,7 +276,6 @@ def unanswered(session: SessionDep, principal: PrincipalDep, settings: SettingsD
                                      threshold=settings.nlu_fallback_threshold,
                                      since=since) if settings.rasa_events_url else []
     audit.record(session, actor=principal.name, action="unanswered_viewed", detail={"weeks": weeks})
-    session.commit()
     # `configured` false: no RASA_EVENTS_URL, so nothing can be counted (the page says so).
     return {"weeks": weeks, "threshold": settings.nlu_fallback_threshold,
             "configured": bool(settings.rasa_events_url), **weekly_report(questions)}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app import answers
 from app.api.deps import ClientDep, PrincipalDep, SessionDep, SettingsDep, admit_sign_in
 from app.api.params import DB_INT_MAX
 from app.core.errors import AppError, error_responses
@@ -36,7 +37,7 @@ def _whoami(session: SessionDep, principal: Principal, csrf: str | None) -> dict
     }
 
 
-@router.post("/session", responses=error_responses(400, 401, 413, 422, 429))
+@router.post("/session", response_model=answers.WhoAmI, responses=error_responses(400, 401, 413, 422, 429))
 def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, response: Response,
                    request: Request, client: ClientDep) -> dict:
     """Sign in: an HttpOnly, SameSite=Strict cookie (Secure outside development) and the
@@ -49,12 +50,11 @@ def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, res
         account, token = sign_in(session, body.username, body.password)
     except AppError as exc:
         guard.missed()
+        # The failure counted (five lock the name) and its audit row stay.
         audit.record(session, actor="anonymous", action="staff_sign_in_refused", target=body.username,
                      detail={"code": exc.code})
-        session.commit()
-        raise
+        raise exc.keeping_writes() from None
     audit.record(session, actor=account.username, action="staff_signed_in")
-    session.commit()
     key = signing_key(settings.staff_token)
     response.set_cookie(COOKIE_NAME, cookie_value(key, token), max_age=int(SESSION_LIFETIME.total_seconds()),
                         path="/", httponly=True, samesite="strict",
@@ -62,7 +62,7 @@ def create_session(body: SignIn, session: SessionDep, settings: SettingsDep, res
     return _whoami(session, principal_of(session, account), csrf_token(key, token))
 
 
-@router.get("/session", responses=error_responses(401, 403, 422))
+@router.get("/session", response_model=answers.WhoAmI, responses=error_responses(401, 403, 422))
 def current_session(request: Request, principal: PrincipalDep, session: SessionDep,
                     settings: SettingsDep) -> dict:
     """Who is signed in, the offices the account sees, and the CSRF token again (a reloaded page
@@ -79,14 +79,13 @@ def delete_session(request: Request, principal: PrincipalDep, session: SessionDe
     if token:
         sign_out(session, token)
     audit.record(session, actor=principal.name, action="staff_signed_out")
-    session.commit()
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict",
                            secure=settings.environment != "development")
     return response
 
 
-@router.get("/audit", responses=error_responses(401, 403, 422))
+@router.get("/audit", response_model=answers.AuditLog, responses=error_responses(401, 403, 422))
 def audit_log(principal: PrincipalDep, session: SessionDep,
               actor: Annotated[str | None, Query(max_length=80)] = None,
               action: Annotated[str | None, Query(max_length=60)] = None,
