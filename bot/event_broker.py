@@ -17,7 +17,7 @@ endpoints.yml:
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 from rasa.core.brokers.sql import SQLEventBroker
 
@@ -55,7 +55,12 @@ class MaskingSQLEventBroker(SQLEventBroker):
         self.engine.pool._pre_ping = True
 
     def publish(self, event: Dict[Text, Any]) -> None:
-        safe = masked_event(event)
+        self.publish_all([event])
+
+    def publish_all(self, events: List[Dict[Text, Any]]) -> None:
+        """A turn's events in one transaction (bot/tracker_store.py): one commit, not one each."""
         with self.session_scope() as session:
-            session.add(self.SQLBrokerEvent(sender_id=safe.get("sender_id"), data=json.dumps(safe)))
+            for event in events:
+                safe = masked_event(event)
+                session.add(self.SQLBrokerEvent(sender_id=safe.get("sender_id"), data=json.dumps(safe)))
             session.commit()

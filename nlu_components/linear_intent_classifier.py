@@ -4,7 +4,8 @@ Why not DIET for intents: on this data (short, colloquial Chinese, typos, tradit
 characters) a linear model on tf-idf character 1–3-grams separates the intents better
 and generalises better: 5-fold cross-validation (`make evaluate`) macro F1 0.975 against
 DIET's 0.945–0.949, and 0.993 against 0.972 on the held-out sentences (README, "Figures").
-DIET stays in the pipeline for the entities.
+(DIET left the pipeline in 2026-12: entities come from regexes, lookups and the forms' own
+reading of each answer; docs/per-turn-cost.md.)
 
 An SVM gives margins, not probabilities. Rasa's fallback threshold, the forms' "sure"
 threshold and the hotline guide read confidences, so the margins go through a softmax

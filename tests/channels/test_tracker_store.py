@@ -5,6 +5,7 @@ address or message text in clear. (The browser tests restart a real Rasa mid-for
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -89,3 +90,35 @@ def test_no_store_without_a_real_key(key: str | None, monkeypatch: pytest.Monkey
     monkeypatch.delenv("TRACKER_STORE_KEY", raising=False)
     with pytest.raises(ValueError, match="TRACKER_STORE_KEY"):
         fernet_for(key)
+
+
+async def test_each_new_event_reaches_the_broker_once_in_one_commit_per_turn(
+        tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import event as sa_event
+
+    from bot.event_broker import MaskingSQLEventBroker
+
+    broker = MaskingSQLEventBroker(dialect="sqlite", db=str(tmp_path / "events.db"))
+    commits: list[int] = []
+    sa_event.listen(broker.engine, "commit", lambda connection: commits.append(1))
+    store = EncryptedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"), key=KEY,
+                                     event_broker=broker)
+
+    async def no_read_back(*args, **kwargs):
+        raise AssertionError("save read the conversation back to find its new events")
+
+    monkeypatch.setattr(store, "retrieve", no_read_back)
+    tracker = half_way_mail_application(domain)
+    await store.save(tracker)
+    first_turn = len(tracker.events)
+    tracker.update(UserUttered("对的", {"name": "affirm", "confidence": 0.99}))
+    tracker.update(ActionExecuted("mail_form"))
+    await store.save(tracker)
+
+    with sqlite3.connect(tmp_path / "events.db") as db:
+        rows = [json.loads(data) for (data,) in db.execute("select data from events order by id")]
+    assert [row["event"] for row in rows] == [e.as_dict()["event"] for e in tracker.events]
+    assert rows[first_turn]["text"] == "对的" and rows[-1]["name"] == "mail_form"
+    assert len(commits) == 2
+    # the ID number and the phone were in the first turn's message: masked in the broker's table
+    assert ID_NUMBER not in json.dumps(rows, ensure_ascii=False) and PHONE not in json.dumps(rows, ensure_ascii=False)
