@@ -50,15 +50,15 @@ SCRIPTS: dict[str, tuple[Conversation, ...]] = {
     # FAQ turns and turns whose action calls the backend: an office look-up and a status look-up.
     "ours": (
         (Step("greeting", "你好"),
-         Step("form", "领证要带什么材料", must_contain="代领"),
+         Step("form", "领证要带什么材料", must_contain="怎么领取"),
          Step("thanks", "谢谢")),
         (Step("faq", "领证要收费吗"),
          Step("faq", "证书丢了怎么补办"),
          Step("faq", "怎么验证证书真假")),
         (Step("backend", "杭州在哪里领证", must_contain="示例"),
-         Step("form", "我的证书到了吗"),
-         Step("form", _READY_HOLDER[0]),
-         Step("backend", _READY_HOLDER[1], must_contain="示例")),
+         Step("form", "我的证书到了吗", must_contain="姓名"),
+         Step("form", _READY_HOLDER[0], must_contain="身份证号码"),
+         Step("backend", _READY_HOLDER[1], must_contain="已可领取")),
     ),
     # `rasa init`'s moodbot: hi → sad or great → bye.
     "moodbot": (
