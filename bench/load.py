@@ -149,6 +149,8 @@ async def _virtual_user(user: int, session: aiohttp.ClientSession, url: str,
             return
         sender = f"{sender_prefix}-{user}-{index}-{uuid.uuid4().hex[:8]}"
         for step in conversation:
+            if deadline is not None and time.monotonic() >= deadline:
+                return  # the time is up: no new message, even inside a conversation
             if not await _send(session, url, sender, step, tally, timeout):
                 break  # the rest of this conversation would measure a derailed dialogue
         tally.conversations += 1
@@ -157,8 +159,9 @@ async def _virtual_user(user: int, session: aiohttp.ClientSession, url: str,
 async def run_load_async(base_url: str, script: str | tuple[Conversation, ...], *, users: int,
                          duration: float | None = None, conversations: int | None = None,
                          timeout: float = 30.0, sender_prefix: str = "load") -> dict:
-    """Run the load and return its figures. Bounded: by `duration` seconds (no new conversation
-    starts after it; messages in flight finish) or by a total of `conversations`."""
+    """Run the load and return its figures. Bounded: by `duration` seconds (no message
+    is sent after it; the messages in flight are waited for) or by a total of `conversations`
+    (each played to its end)."""
     if (duration is None) == (conversations is None):
         raise ValueError("give exactly one of duration and conversations")
     script_conversations = SCRIPTS[script] if isinstance(script, str) else script
@@ -184,7 +187,7 @@ async def run_load_async(base_url: str, script: str | tuple[Conversation, ...], 
         "seconds": round(elapsed, 2),
         "messages_sent": tally.sent,
         "messages_answered": answered,
-        "conversations": tally.conversations,
+        "conversations": tally.conversations,  # played to their end (or to an error)
         "msg_per_s": round(answered / elapsed, 2) if elapsed > 0 else None,
         "latency": summarize(all_latencies),
         "by_step": {kind: summarize(values) for kind, values in sorted(tally.latencies.items())},

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.stack import REPO, Server, free_port, rasa_bin
+from bench.stack import Server, free_port, rasa_bin
 
 # rasa init has no --num-threads: TensorFlow reads these (the machine has 2 cores, shared).
 TF_THREADS = {"TF_INTRA_OP_PARALLELISM_THREADS": "2", "TF_INTER_OP_PARALLELISM_THREADS": "2"}
@@ -43,5 +43,3 @@ def start_moodbot(folder: Path, model: Path, *, start_seconds: float = 420) -> S
         raise
     return server
 
-
-__all__ = ["REPO", "start_moodbot", "train_moodbot"]

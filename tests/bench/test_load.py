@@ -113,6 +113,15 @@ async def test_duration_bounds_the_run(webhook_server):
     assert figures["conversations"] == figures["messages_answered"] >= 3 * 3
 
 
+async def test_duration_stops_inside_a_long_conversation(webhook_server):
+    url, _ = webhook_server
+    long_conversation = (tuple(Step("slow", "slow") for _ in range(20)),)  # 2.4 s if played to its end
+    figures = await load.run_load_async(url, long_conversation, users=2, duration=0.4, timeout=5)
+    assert figures["seconds"] < 0.4 + 2 * SLOW_SECONDS
+    assert figures["conversations"] == 0 and figures["error_count"] == 0
+    assert 2 * 3 <= figures["messages_answered"] <= 2 * 5
+
+
 def test_command_line_writes_the_figures(tmp_path, capsys):
     out = tmp_path / "figures.json"
     with socket.socket() as sock:
