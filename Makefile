@@ -95,9 +95,9 @@ test-browser: venvs train ## Widget and hotline guide in headless Chromium again
 test-cluster: venvs train ## deploy/docker-compose.yml validated; make cluster under faults (a Rasa process killed mid-form, Redis and PostgreSQL away for 10 s)
 	CLUSTER_TESTS=1 $(RASA_VENV)/bin/python -m pytest -c tests/pytest.ini tests/cluster -q -p no:cacheprovider
 
-bench: venvs train ## Benchmarks (not part of make test): backend and assistant turns; figures go into reports/
-	cd backend && $(BACKEND_PY) -m bench.run
-	$(RASA_VENV)/bin/python bench/rasa_turns.py
+bench: venvs train ## Benchmarks (not part of make test): backend look-ups and imports, then our assistant against a moodbot trained in the run (README block); figures in reports/
+	$(BACKEND_PY) -m bench.backend.run
+	$(RASA_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 evaluate: $(RASA_VENV)/.installed ## NLU report: cross-validation, held-out and evaluation sets into reports/
 	@bash scripts/evaluate.sh

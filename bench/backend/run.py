@@ -1,13 +1,13 @@
 """Backend benchmark: status look-ups and list imports against the real server on a large database.
 
-Run from backend/ with the backend's Python:
+Run from the repository root with the backend's Python:
 
-    python -m bench.run                                  # SQLite, 1,000,000 certificates
-    python -m bench.run --certificates 20000 --import-rows 5000   # quick smoke
-    DATABASE_URL=postgresql+psycopg://postgres@/postgres?host=/tmp&port=55432 python -m bench.run
-    python -m bench.run --start-postgres                 # throwaway PostgreSQL 15 cluster
+    .venv-backend/bin/python -m bench.backend.run        # SQLite, 1,000,000 certificates
+    .venv-backend/bin/python -m bench.backend.run --certificates 20000 --import-rows 5000   # quick smoke
+    DATABASE_URL=postgresql+psycopg://postgres@/postgres?host=/tmp&port=55432 .venv-backend/bin/python -m bench.backend.run
+    .venv-backend/bin/python -m bench.backend.run --start-postgres   # throwaway PostgreSQL 15 cluster
 
-(`python bench/run.py` works as well.) What it does:
+(`.venv-backend/bin/python bench/backend/run.py` works as well, from any folder.) What it does:
 
 1. makes a fresh database: a SQLite file in a temporary directory, or, when DATABASE_URL names
    a PostgreSQL server, a new database `bench_<random>` on that server (dropped at the end);
@@ -50,10 +50,10 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-BACKEND_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = BACKEND_DIR.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BACKEND_DIR = REPO_ROOT / "backend"
 REPORTS_DIR = REPO_ROOT / "reports"
-if str(BACKEND_DIR) not in sys.path:  # `python bench/run.py`
+if str(BACKEND_DIR) not in sys.path:  # the backend's `app` package
     sys.path.insert(0, str(BACKEND_DIR))
 
 import sqlalchemy  # noqa: E402

@@ -1,1 +1,0 @@
-"""Backend benchmark: `python -m bench.run` from backend/ (see bench/README.md)."""
