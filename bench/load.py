@@ -46,12 +46,15 @@ Conversation = tuple[Step, ...]
 _READY_HOLDER = ("陈小明", "330106199001010018")
 
 SCRIPTS: dict[str, tuple[Conversation, ...]] = {
-    # Issue #16's measure (greeting, a what-to-bring question that opens a form, thanks), then
-    # FAQ turns and turns whose action calls the backend: an office look-up and a status look-up.
+    # Issue #16's measure, the one the ratio against the moodbot is taken on: greeting, a
+    # what-to-bring question that opens a form, thanks.
     "ours": (
         (Step("greeting", "你好"),
          Step("form", "领证要带什么材料", must_contain="怎么领取"),
          Step("thanks", "谢谢")),
+    ),
+    # FAQ turns and turns whose action calls the backend: an office look-up and a status look-up.
+    "ours_mixed": (
         (Step("faq", "领证要收费吗"),
          Step("faq", "证书丢了怎么补办"),
          Step("faq", "怎么验证证书真假")),

@@ -59,8 +59,9 @@ def render(figures: dict) -> str:
         f"the other (warm-up {figures['warmup_seconds']:.0f} s, then {figures['duration_seconds']:.0f} s each); "
         f"load average over the run {figures['loadavg_start'][0]:.1f} → {figures['loadavg_end'][0]:.1f}"
         + (f" ({figures['other_load_note']})" if figures.get("other_load_note") else "") + ". "
-        "One sender per conversation; ours: greeting → what-to-bring question that opens a form → thanks, "
-        "FAQ turns, an office look-up and a status look-up through the backend; moodbot: hi → sad/great → bye.",
+        "One sender per conversation; ours: greeting → what-to-bring question that opens a form → thanks "
+        "(the issue's measure, the one the ratio is taken on); ours, mixed: FAQ turns, an office look-up and a "
+        "status look-up through the backend; moodbot: hi → sad/great → bye.",
         "",
         "| server | concurrent | msg/s | p50 / p95 / p99 ms | answered | errors | load average |",
         "|---|---|---|---|---|---|---|",
@@ -70,6 +71,8 @@ def render(figures: dict) -> str:
         lines.append(_load_row("ours", ours["load"][key]))
         if mood:
             lines.append(_load_row("moodbot", mood["load"][key]))
+        if key in ours.get("mixed", {}):
+            lines.append(_load_row("ours, mixed", ours["mixed"][key]))
         if figures.get("cluster"):
             lines.append(_load_row("ours, `make cluster`", figures["cluster"]["load"][key]))
     lines += ["", "| what | figure | target |", "|---|---|---|"]

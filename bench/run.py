@@ -144,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"serial p50: ours FAQ {ours['serial']['faq']['latency']['p50_ms']} ms, backend "
                   f"{ours['serial']['backend']['latency']['p50_ms']} ms; moodbot "
                   f"{mood['serial']['greeting']['latency']['p50_ms']} ms", flush=True)
+            ours["mixed"] = {}
             for users in args.users:
                 ours["load"][str(users)] = _loaded(ours_url, "ours", users, args)
                 mood["load"][str(users)] = _loaded(mood_url, "moodbot", users, args)
+                ours["mixed"][str(users)] = _loaded(ours_url, "ours_mixed", users, args)
             ours["rasa_rss_mb"] = round(rss_mb(stack.rasa.process.pid))
             ours["action_server_rss_mb"] = round(rss_mb(stack.actions.process.pid))
             mood["rasa_rss_mb"] = round(rss_mb(moodbot.process.pid))
@@ -169,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             figures["cluster_ratio_16"] = round(cluster["load"]["16"]["msg_per_s"] / mood["load"]["16"]["msg_per_s"], 2)
     figures["loadavg_end"] = loadavg()
     runs = [(f"{name} {key}", run) for name, side in (("ours", ours), ("moodbot", mood), ("cluster", figures.get("cluster")))
-            if side for key, run in [*side.get("serial", {}).items(), *side["load"].items()]]
+            if side for key, run in [*side.get("serial", {}).items(), *side["load"].items(),
+                                     *((f"mixed {k}", r) for k, r in side.get("mixed", {}).items())]]
     failed = [name for name, run in runs if _too_many_errors(name, run, args.max_error_share)]
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
