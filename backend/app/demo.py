@@ -76,7 +76,8 @@ def _random_people(rng: random.Random, district: str, count: int) -> list[tuple[
     return people
 
 
-def _csv(rows: list[tuple]) -> bytes:
+def list_csv(rows: list[tuple]) -> bytes:
+    """A published list as centres send it (the import's own header); the benchmark uses it too."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
@@ -110,7 +111,7 @@ def load_demo(session: Session, *, today: dt.date | None = None, holders_per_cit
             rows.append((*DEMO_PEOPLE["mailed"], f"ZS{today.year}900002", "育婴员", "四级", f"JD{today.year}0201"))
         if city == "温州":
             rows.append((*DEMO_PEOPLE["collected"], f"ZS{today.year}900003", "中式烹调师", "五级", f"JD{today.year}0301"))
-        import_list(session, filename="demo.csv", data=_csv(rows), office=office,
+        import_list(session, filename="demo.csv", data=list_csv(rows), office=office,
                     exam_type="local", blanks_arrived_on=None, today=today)
         batch_nos = sorted({r[5] for r in rows})
         # The first batch of each city is published; the second waits for its notice.
@@ -118,13 +119,13 @@ def load_demo(session: Session, *, today: dt.date | None = None, holders_per_cit
                                        published_on=published_on), office, calendar, today)
     jiaxing = offices["嘉兴"]
     import_list(session, filename="demo-national.csv",
-                data=_csv([(*DEMO_PEOPLE["pending_national"], f"ZS{today.year}900004", "电工", "三级",
+                data=list_csv([(*DEMO_PEOPLE["pending_national"], f"ZS{today.year}900004", "电工", "三级",
                             f"QG{today.year}0401")]),
                 office=jiaxing, exam_type="national", blanks_arrived_on=today - dt.timedelta(days=7),
                 today=today)
     # A 全国统考 list already published: its last day counts from the blanks' arrival.
     import_list(session, filename="demo-national-published.csv",
-                data=_csv([(*DEMO_PEOPLE["national_published"], f"ZS{today.year}900007", "焊工", "四级",
+                data=list_csv([(*DEMO_PEOPLE["national_published"], f"ZS{today.year}900007", "焊工", "四级",
                             f"QG{today.year}0402")]),
                 office=jiaxing, exam_type="national", blanks_arrived_on=today - dt.timedelta(days=14),
                 today=today)

@@ -28,7 +28,6 @@ Run from the repository root with the backend's Python:
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import http.client
 import io
@@ -63,7 +62,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app.core.db import make_engine  # noqa: E402
 from pickup_rules.identity import with_check_digit as id_with_check_digit  # noqa: E402
 
-from app.demo import CITIES, GIVEN, OCCUPATIONS, SURNAMES, demo_offices  # noqa: E402
+from app.demo import CITIES, GIVEN, OCCUPATIONS, SURNAMES, demo_offices, list_csv  # noqa: E402
 from app.models import (  # noqa: E402
     Application,
     ApplicationStep,
@@ -552,14 +551,6 @@ def import_rows(rng: random.Random, people: People, holders: list[tuple[str, str
     return rows, new_people
 
 
-def csv_file(rows: list[tuple]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 def xlsx_file(rows: list[tuple]) -> bytes:
     from openpyxl import Workbook
 
@@ -818,7 +809,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, new_people = import_rows(rng, people, holders, args.import_rows, "CS", today)
         log(f"import: CSV of {args.import_rows:,} rows")
         results["import_csv"] = measure_import(server, staff_token, office_code, "bench.csv", "text/csv",
-                                               csv_file(rows), len(rows), timeout=max(60, deadline - time.monotonic()))
+                                               list_csv(rows), len(rows), timeout=max(60, deadline - time.monotonic()))
         check_lookup(server.port, *new_people[0], "pending")
         results["server_rss_mb_after_csv"] = server.rss_mb()
 
