@@ -30,7 +30,7 @@ def _replica_dispatcher(db_url: str, rasa_url: str) -> tuple[NoticeDispatcher, o
                             max_attempts=3, backoff_seconds=30, batch_size=100), engine
 
 
-def test_two_dispatchers_tell_each_subscriber_once(client, staff, rasa, db_url, session):  # noqa: F811
+def test_two_dispatchers_tell_each_subscriber_once(client, staff, rasa, db_url, session, db_kind):  # noqa: F811
     load_offices(client, staff)
     holders = people(SUBSCRIBERS)
     batch_no = "浙人社鉴〔2026〕45号"
@@ -63,7 +63,11 @@ def test_two_dispatchers_tell_each_subscriber_once(client, staff, rasa, db_url, 
     told = Counter(call["path"] for call in rasa.calls)
     assert len(told) == SUBSCRIBERS and set(told.values()) == {1}, told
     assert attempted[0] + attempted[1] == SUBSCRIBERS
-    assert attempted[0] > 0 and attempted[1] > 0, attempted  # both worked: none waited for the other's locks
+    if db_kind == "postgresql":
+        # Both worked: SKIP LOCKED passes over the other's row instead of waiting. SQLite has one
+        # write lock and an unfair busy handler: one dispatcher may starve the other for a whole
+        # round (seen in CI: {0: 0, 1: 16}), which is slow but never tells anyone twice.
+        assert attempted[0] > 0 and attempted[1] > 0, attempted
     session.expire_all()
     states = session.scalars(select(PushDelivery.state)).all()
     assert Counter(states) == {DeliveryState.SENT: SUBSCRIBERS}
