@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Text
 
 from rasa.core.brokers.sql import SQLEventBroker
 
+from bot.store_engines import engine_for_store
 from pickup_rules.masking import mask_for_log
 
 PERSONAL_SLOTS = frozenset({
@@ -50,17 +51,20 @@ def masked_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
 class MaskingSQLEventBroker(SQLEventBroker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Pooled connections are tested before use: after a restart of PostgreSQL a dead one
-        # would fail the publish, and with it the saving of the turn (bot/tracker_store.py).
-        self.engine.pool._pre_ping = True
+        # As the tracker store's (see there): a publish is part of saving a turn.
+        self.engine = engine_for_store(self.engine)
+        self.sessionmaker.configure(bind=self.engine)
 
     def publish(self, event: Dict[Text, Any]) -> None:
         self.publish_all([event])
 
     def publish_all(self, events: List[Dict[Text, Any]]) -> None:
         """A turn's events in one transaction (bot/tracker_store.py): one commit, not one each."""
-        with self.session_scope() as session:
-            for event in events:
-                safe = masked_event(event)
-                session.add(self.SQLBrokerEvent(sender_id=safe.get("sender_id"), data=json.dumps(safe)))
-            session.commit()
+        if not events:
+            return
+        rows = []
+        for event in events:
+            safe = masked_event(event)
+            rows.append({"sender_id": safe.get("sender_id"), "data": json.dumps(safe)})
+        with self.engine.begin() as connection:
+            connection.execute(self.SQLBrokerEvent.__table__.insert(), rows)
