@@ -4,7 +4,7 @@ address signs in meanwhile."""
 
 from __future__ import annotations
 
-from app.api.deps import SIGN_IN_LIMITS
+from app.api.deps import sign_in_limits
 from tests.conftest import make_client
 from tests.factories import offices_loaded
 from tests.staff_accounts import PASSWORD, account
@@ -21,8 +21,8 @@ def test_one_address_trying_many_names_is_refused_whatever_the_name(settings, en
         offices_loaded(client, staff)
         account(session, "hz.limit", "city", "330100")
         wrong = [_sign_in(client, "198.51.100.7", f"guess.{i}", "wrong password").status_code
-                 for i in range(SIGN_IN_LIMITS.misses_per_client)]
-        assert wrong == [401] * SIGN_IN_LIMITS.misses_per_client  # one try per name: no name locked
+                 for i in range(sign_in_limits(settings).misses_per_client)]
+        assert wrong == [401] * sign_in_limits(settings).misses_per_client  # one try per name: no name locked
         real = _sign_in(client, "198.51.100.7", "hz.limit", PASSWORD)
         unknown = _sign_in(client, "198.51.100.7", "nobody.limit", PASSWORD)
         assert real.status_code == unknown.status_code == 429
@@ -32,10 +32,19 @@ def test_one_address_trying_many_names_is_refused_whatever_the_name(settings, en
         assert _sign_in(client, "203.0.113.20", "hz.limit", PASSWORD).status_code == 200
 
 
+def test_the_address_limit_is_a_setting(settings, engine, session, staff):
+    three = settings.model_copy(update={"trusted_forwarders": ["testclient"], "sign_in_misses_per_address": 3})
+    with make_client(three, engine) as client:
+        offices_loaded(client, staff)
+        account(session, "hz.three", "city", "330100")
+        assert [_sign_in(client, "198.51.100.9", f"guess.{i}", "wrong").status_code for i in range(3)] == [401] * 3
+        assert _sign_in(client, "198.51.100.9", "hz.three", PASSWORD).status_code == 429
+
+
 def test_right_passwords_do_not_count(settings, engine, session, staff):
     forwarded = settings.model_copy(update={"trusted_forwarders": ["testclient"]})
     with make_client(forwarded, engine) as client:
         offices_loaded(client, staff)
         account(session, "hz.often", "city", "330100")
-        for _ in range(SIGN_IN_LIMITS.misses_per_client + 2):
+        for _ in range(sign_in_limits(settings).misses_per_client + 2):
             assert _sign_in(client, "198.51.100.8", "hz.often", PASSWORD).status_code == 200

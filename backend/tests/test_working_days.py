@@ -116,6 +116,13 @@ def test_bad_holiday_file_is_rejected_and_changes_nothing(client, staff, body):
     assert client.get("/api/v1/holidays/2027").json()["known"] is False
 
 
+def test_a_file_for_another_year_names_both_years(client, staff):
+    response = client.put("/api/v1/staff/holidays/2028", json=HOLIDAYS_2027, headers=staff)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_holiday_file"
+    assert "2027" in response.json()["message"] and "2028" in response.json()["message"]
+    assert client.get("/api/v1/holidays/2028").json()["known"] is False
+
+
 def test_a_date_twice_is_named(client, staff):
     body = {**HOLIDAYS_2027, "days": HOLIDAYS_2027["days"] + [{"date": "2027-01-04", "type": "workday", "name": "x"}]}
     response = client.put("/api/v1/staff/holidays/2027", json=body, headers=staff)

@@ -4,9 +4,10 @@ the staff API."""
 
 from __future__ import annotations
 
-import requests
 from playwright.sync_api import Page, expect
 from servers import REPO, Stack
+
+from tests.published_lists import published_list as publish_all
 
 PASSWORD = "console browser walk 2026"
 SHOTS = REPO / "docs" / "screenshots"
@@ -41,11 +42,5 @@ def csv_file(rows: list[str]) -> dict:
 
 def published_list(stack: Stack, office_code: str, rows: list[str], published_on: str) -> None:
     """A list imported and its batches' notice published, as staff do through the console."""
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=staff_headers(stack), timeout=30,
-                             data={"office_code": office_code}, files={"file": (
-                                 "list.csv", "\n".join([HEADER, *rows]).encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    batches = sorted({row.rsplit(",", 1)[1] for row in rows})
-    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=staff_headers(stack), timeout=30,
-                              json={"office_code": office_code, "batch_nos": batches, "published_on": published_on})
-    assert published.status_code == 201, published.text
+    publish_all(stack.backend.url, stack.staff_token, [HEADER, *rows], [row.rsplit(",", 1)[1] for row in rows],
+                published_on=published_on, office_code=office_code)

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from servers import FIXED_TODAY, Stack
 
 from tests.channels.recorder import CUSTOM_SEND
+from tests.published_lists import import_list, publish_notice, published_list
 
 ANNOUNCEMENT = "证书领取通知已发布"
 
@@ -37,19 +38,14 @@ def test_a_published_notice_reaches_the_web_and_the_wechat_subscriber_once(page:
     rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号"] + [
         f"{name},{id_number},ZS{batch}{i},电工,四级,{batch}"
         for i, (name, id_number) in enumerate((web_person, wechat_person, unsubscribed))]
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=_staff(stack), timeout=30,
-                             data={"office_code": "330100"},
-                             files={"file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
+    import_list(stack.backend.url, stack.staff_token, rows)
     for channel, conversation, person in (("socketio", sid, web_person), ("wechat", openid, wechat_person)):
         subscribed = requests.post(f"{stack.backend.url}/api/v1/subscriptions", timeout=30, json={
             "channel": channel, "conversation_id": conversation, "name": person[0], "id_number": person[1]})
         assert subscribed.status_code == 201 and subscribed.json()["push_supported"] is True
 
-    notice = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert notice.status_code == 201, notice.text
-    assert notice.json()["subscribers_queued"] == 2
+    notice = publish_notice(stack.backend.url, stack.staff_token, [batch], published_on=FIXED_TODAY)
+    assert notice["subscribers_queued"] == 2
 
     announcement = bot_bubbles(page).filter(has_text=ANNOUNCEMENT)
     expect(announcement).to_have_count(1, timeout=60_000)
@@ -63,7 +59,7 @@ def test_a_published_notice_reaches_the_web_and_the_wechat_subscriber_once(page:
     # Nothing more arrives: the dispatcher has recorded both deliveries as sent.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        deliveries = requests.get(f"{stack.backend.url}/api/v1/staff/notices/{notice.json()['id']}/deliveries",
+        deliveries = requests.get(f"{stack.backend.url}/api/v1/staff/notices/{notice['id']}/deliveries",
                                   headers=_staff(stack), timeout=30).json()["deliveries"]
         if all(d["state"] == "sent" for d in deliveries):
             break
@@ -82,13 +78,7 @@ def test_decisions_on_an_application_reach_the_conversation_that_applied(page: P
     person = ("决定甲", _id("33011019630505774"))  # born 1963, 余杭区 (listed from 2001)
     batch = f"JDDECIDE{int(time.time()) % 100000:05d}"
     rows = ["姓名,身份证号,证书编号,职业,等级,鉴定批次号", f"{person[0]},{person[1]},ZS{batch}0,电工,四级,{batch}"]
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=_staff(stack), timeout=30,
-                             data={"office_code": "330100"},
-                             files={"file": ("list.csv", "\n".join(rows).encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    notice = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=_staff(stack), timeout=30, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert notice.status_code == 201, notice.text
+    published_list(stack.backend.url, stack.staff_token, rows, [batch], published_on=FIXED_TODAY)
     applied = requests.post(f"{stack.backend.url}/api/v1/applications", timeout=30,
                             headers={"Idempotency-Key": f"decide-{sid}"}, json={
                                 "kind": "mail", "name": person[0], "id_number": person[1], "phone": "13800138000",

@@ -18,6 +18,8 @@ from playwright.sync_api import Page, Route, expect
 from servers import FIXED_TODAY, Stack
 from ux_helpers import serve_page
 
+from tests.published_lists import published_list
+
 # The mail form's questions (domain.yml): each turn ends with one of them.
 ASK_NAME = "请告诉我证书持有人的姓名"
 ASK_ID = "请输入证书持有人的18位身份证号码"
@@ -266,14 +268,7 @@ def test_an_older_holders_genuine_id_is_found(page: Page, stack: Stack):
     batch = f"2026-33-{int(time.time()) % 10000:04d}"
     rows = ["序号,姓名,性别,身份证号码,证书编号,职业（工种）,级别,批次号,备注",
             f"1,{person[0]},女,{person[1]},1733010000000400012345,育婴员,四级（中级工）,{batch},"]
-    staff = {"Authorization": f"Bearer {stack.staff_token}"}
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=staff, timeout=30,
-                             data={"office_code": "330100"},
-                             files={"file": ("名单.csv", "\n".join(rows).encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=staff, timeout=30, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert published.status_code == 201, published.text
+    published_list(stack.backend.url, stack.staff_token, rows, [batch], published_on=FIXED_TODAY)
     open_demo(page, stack)
     say(page, "查询证书状态", ASK_NAME)
     say(page, person[0], ASK_ID)  # a compound surname is a name, not a question
@@ -292,15 +287,9 @@ def _publish_realistic_list(stack: Stack, batch: str, people: list[tuple[str, st
             "序号,姓名,性别,身份证号码,证书编号,职业（工种）,级别,批次号,工作单位,备注"]
     rows += [f"{i},{name},男,{id_number},17330100000004000{int(time.time()) % 10000:04d}{i},{occupation},{level},"
              f"{batch},杭州示例电气有限公司," for i, (name, id_number) in enumerate(people, start=1)]
-    staff = {"Authorization": f"Bearer {stack.staff_token}"}
-    imported = requests.post(f"{stack.backend.url}/api/v1/staff/lists", headers=staff, timeout=30,
-                             data={"office_code": "330100"},
-                             files={"file": ("名单.csv", "\n".join(rows).encode("gb18030"), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    assert "序号" in imported.json()["columns"]["ignored"]
-    published = requests.post(f"{stack.backend.url}/api/v1/staff/notices", headers=staff, timeout=30, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert published.status_code == 201, published.text
+    imported = published_list(stack.backend.url, stack.staff_token, rows, [batch], published_on=FIXED_TODAY,
+                              encoding="gb18030")
+    assert "序号" in imported["columns"]["ignored"]
 
 
 def test_an_organisation_with_its_provinces_batch_style_finishes(page: Page, stack: Stack):

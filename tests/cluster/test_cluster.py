@@ -21,6 +21,8 @@ from cluster_stack import FIXED_TODAY, REPORT, Cluster, turn
 from pickup_rules import mask_id
 from pickup_rules.testing import older_holders
 
+from tests.published_lists import published_list
+
 ASK_NAME = "姓名"
 ASK_ID = "请输入证书持有人的18位身份证号码"
 ASK_PHONE = "请留一个收件人联系电话"
@@ -44,14 +46,7 @@ def holders(cluster: Cluster) -> list[tuple[str, str]]:
     rows = ["序号,姓名,性别,身份证号码,证书编号,职业（工种）,级别,批次号,备注"]
     rows += [f"{n},{name},男,{id_number},17330100000004{secrets.randbelow(10**8):08d},电工,四级,{batch},"
              for n, (name, id_number) in enumerate(people, start=1)]
-    staff = {"Authorization": f"Bearer {cluster.staff_token}"}
-    imported = requests.post(f"{cluster.url}/api/v1/staff/lists", headers=staff, timeout=60,
-                             data={"office_code": "330100"},
-                             files={"file": ("名单.csv", "\n".join(rows).encode(), "text/csv")})
-    assert imported.status_code == 201, imported.text
-    published = requests.post(f"{cluster.url}/api/v1/staff/notices", headers=staff, timeout=60, json={
-        "office_code": "330100", "batch_nos": [batch], "published_on": FIXED_TODAY})
-    assert published.status_code == 201, published.text
+    published_list(cluster.url, cluster.staff_token, rows, [batch], published_on=FIXED_TODAY)
     return people
 
 

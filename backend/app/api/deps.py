@@ -152,15 +152,18 @@ def staff_lookup_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimit
                     "zj-cert:staff-lookup")
 
 
-# Wrong sign-ins one address may make in 15 minutes, whatever names it tries. The per-name
-# lock-out stops the guessing of one password; this stops one address walking through names
-# (or locking every colleague out). The answer names no account: nothing to enumerate.
-SIGN_IN_LIMITS = LookupLimits(per_client=300, misses_per_client=20, misses_per_client_id=20,
-                              window_seconds=15 * 60, brake_misses_per_id=10**9, brake_window_seconds=15 * 60)
+def sign_in_limits(settings: Settings) -> LookupLimits:
+    """Wrong sign-ins one address may make in the window, whatever names it tries. The per-name
+    lock-out stops the guessing of one password; this stops one address walking through names
+    (or locking every colleague out). The answer names no account: nothing to enumerate."""
+    misses = settings.sign_in_misses_per_address
+    window = settings.sign_in_window_seconds
+    return LookupLimits(per_client=max(300, misses), misses_per_client=misses, misses_per_client_id=misses,
+                        window_seconds=window, brake_misses_per_id=10**9, brake_window_seconds=window)
 
 
 def sign_in_limiter(settings: Settings) -> LookupLimiter | RedisLookupLimiter:
-    return _limiter(settings, SIGN_IN_LIMITS, "zj-cert:sign-in")
+    return _limiter(settings, sign_in_limits(settings), "zj-cert:sign-in")
 
 
 @dataclass

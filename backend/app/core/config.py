@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # the same window; wrong guesses count as for applicants.
     staff_lookup_limit_per_account: int = 120
     staff_lookup_misses_per_account: int = 40
+    # Refused staff sign-ins one address may make in the window, whatever the names
+    # (`sign_in_throttled`); the per-name lock-out (five in 15 minutes) is apart from it.
+    # Throttled attempts themselves write no audit row (a flood would fill the table); the
+    # refused sign-ins before the throttle each have theirs.
+    sign_in_misses_per_address: int = 20
+    sign_in_window_seconds: int = 15 * 60
     # Several backend replicas (deploy/, `make cluster`) share the limiter's windows in this
     # Redis (redis://host:port/db); unset, each process counts alone (`make run`).
     redis_url: str | None = None

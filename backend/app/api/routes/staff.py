@@ -213,7 +213,8 @@ def load_holidays(year: int, body: Annotated[JsonObject, Body()], session: Sessi
     actor = principal.name
     holidays = parse_holiday_file(body)
     if holidays.year != year:
-        raise AppError(422, "invalid_holiday_file", "文件中的年份与地址中的年份不一致。")
+        raise AppError(422, "invalid_holiday_file",
+                       f"文件中的年份（{holidays.year}）与要载入的年份（{year}）不一致。")
     replace_year(session, holidays)
     audit.record(session, actor=actor, action="holidays_loaded", target=str(year),
                  detail={"days": len(holidays.days), "source": holidays.source})
