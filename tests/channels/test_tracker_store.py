@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import EncryptedSQLTrackerStore, fernet_for
 from pickup_rules.testing import make_id
+from tests.sqlite_files import stored_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "k3y-for-the-tests-only-0123456789abcdef"
@@ -64,11 +69,42 @@ async def test_a_conversation_comes_back_whole_from_a_reopened_store(tmp_path: P
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
 
 
+KILLED_AFTER_SAVING = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from rasa.shared.core.domain import Domain
+from tests.channels.test_tracker_store import half_way_mail_application, store_at
+
+domain = Domain.load(sys.argv[2])
+store = store_at(Path(sys.argv[1]), domain)
+asyncio.run(store.save(half_way_mail_application(domain)))
+os.kill(os.getpid(), signal.SIGKILL)  # no clean close: the kept-open connection is never checkpointed
+"""
+
+
+async def test_a_saved_turn_survives_the_process_being_killed(tmp_path: Path, domain: Domain) -> None:
+    """SQLite is kept open with a write-ahead log and `synchronous=NORMAL` (bot/store_engines.py):
+    a commit is in the log when `save` returns, whatever happens to the process after."""
+    path = tmp_path / "tracker.db"
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_SAVING, str(path), str(REPO / "domain.yml")],
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    assert Path(f"{path}-wal").exists()  # left behind, as by a killed Rasa
+
+    store = store_at(path, domain)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    again = await store.retrieve("wx-openid-o6_bmjrPTlm6_2sgVt7hMZOPfL2M")
+    assert again is not None and again.active_loop_name == "mail_form"
+    assert again.get_slot("id_number") == ID_NUMBER and again.get_slot("address") == ADDRESS
+
+
 async def test_nothing_personal_is_readable_in_the_database_file(tmp_path: Path, domain: Domain) -> None:
     path = tmp_path / "tracker.db"
     await store_at(path, domain).save(half_way_mail_application(domain))
 
-    raw = path.read_bytes()
+    raw = stored_bytes(path)
+    assert b"request_mail" in raw  # the clear query columns: the search reads where the rows are
     for secret in (ID_NUMBER, ID_NUMBER[-8:], PHONE, ADDRESS, "郑国华"):
         assert secret.encode() not in raw and secret.encode("unicode_escape") not in raw, secret
     # Rasa's own query columns stay readable (its event queries and session handling use them).
