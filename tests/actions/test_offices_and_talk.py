@@ -15,6 +15,7 @@ from actions.conversation import (
     ActionResumeForm,
     consecutive_fallbacks,
 )
+from actions.forms.lookups import ValidateOfficeForm
 from actions.materials import ActionTellMaterials
 from actions.offices import ActionOfficeInfo
 from conftest import make_tracker, responses
@@ -162,3 +163,29 @@ async def test_declined_stop_resumes(dispatcher: CollectingDispatcher, domain: d
     # Made active again: RulePolicy runs the form next, whichever it is.
     assert events == [SlotSet("stopped_form", None), ActiveLoop("mail_form")]
     assert responses(dispatcher) == ["utter_form_resumed"]
+
+
+async def test_a_city_left_by_an_earlier_message_does_not_answer_an_office_question(
+        dispatcher: CollectingDispatcher, domain: dict) -> None:
+    """王金华 is a name, and carries 金华: its city slot must not send an office question to 金华."""
+    earlier = [{"event": "user", "text": "王金华", "parse_data": {
+        "intent": {"name": "inform"}, "entities": [{"entity": "city", "value": "金华", "start": 1, "end": 3}]}},
+        {"event": "slot", "name": "city", "value": "金华"}]
+    # Rasa hands the slots filled before the form starts to its validation as this turn's SlotSets
+    tracker = make_tracker({"requested_slot": None}, intent="ask_location", text="领证地点在哪里",
+                           events=earlier, candidates={"city": "金华"})
+    assert await ValidateOfficeForm().extract_city(dispatcher, tracker, domain) == {"city": None}
+    events = await ValidateOfficeForm().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "timestamp": None, "name": "city", "value": None} in events
+
+
+async def test_the_city_the_office_question_names_is_taken(dispatcher: CollectingDispatcher, domain: dict) -> None:
+    tracker = make_tracker({"city": "金华", "requested_slot": None}, intent="ask_location", text="杭州在哪里领证",
+                           entities=[{"entity": "city", "value": "杭州", "start": 0, "end": 2}],
+                           candidates={"city": "杭州"})  # as the slot's entity mapping sets it
+    assert await ValidateOfficeForm().extract_city(dispatcher, tracker, domain) == {"city": "杭州"}
+    events = await ValidateOfficeForm().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "timestamp": None, "name": "city", "value": "杭州"} in events
+    # once the form has asked, the answer's text is the city, as before
+    asked = make_tracker({"requested_slot": "city"}, intent="inform", text="宁波")
+    assert await ValidateOfficeForm().extract_city(dispatcher, asked, domain) == {"city": "宁波"}
